@@ -42,7 +42,8 @@ class YamlReader final : public ConfigVisitor {
     Frame& top = stack_.back();
     const std::string path = join_path(top.path, key);
     YAML::Node child = lookup(top, key);
-    if (child.IsDefined() && !child.IsNull() && !child.IsMap()) fail(path, "expected a section (a map), got " + quoted(child));
+    if (child.IsDefined() && !child.IsNull() && !child.IsMap())
+      fail(path, "expected a section (a map), got " + quoted(child));
     stack_.push_back({child.IsMap() ? child : YAML::Node(YAML::NodeType::Undefined), path, {}});
     body();
     check_unknown(stack_.back());
@@ -64,15 +65,12 @@ class YamlReader final : public ConfigVisitor {
   }
 
   void field(const char* key, int64_t& value, int64_t min, int64_t max) override {
-    read_scalar(key, [&](const std::string& path, const YAML::Node& node) {
-      value = parse_int(path, node, min, max);
-    });
+    read_scalar(key, [&](const std::string& path, const YAML::Node& node) { value = parse_int(path, node, min, max); });
   }
 
   void field(const char* key, double& value, double min, double max) override {
-    read_scalar(key, [&](const std::string& path, const YAML::Node& node) {
-      value = parse_double(path, node, min, max);
-    });
+    read_scalar(key,
+                [&](const std::string& path, const YAML::Node& node) { value = parse_double(path, node, min, max); });
   }
 
   void field(const char* key, std::string& value, const std::vector<std::string>& choices) override {
@@ -93,9 +91,8 @@ class YamlReader final : public ConfigVisitor {
     });
   }
   void field(const char* key, std::vector<double>& value) override {
-    read_list(key, value, [&](const std::string& path, const YAML::Node& n) {
-      return parse_double(path, n, -INFINITY, INFINITY);
-    });
+    read_list(key, value,
+              [&](const std::string& path, const YAML::Node& n) { return parse_double(path, n, -INFINITY, INFINITY); });
   }
   void field(const char* key, std::vector<std::string>& value) override {
     read_list(key, value, [&](const std::string&, const YAML::Node& n) { return n.Scalar(); });
@@ -188,8 +185,9 @@ class YamlReader final : public ConfigVisitor {
     int64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-      fail(path, std::string(min >= 1 ? "expected a positive integer" : min >= 0 ? "expected a non-negative integer"
-                                                                              : "expected an integer") +
+      fail(path, std::string(min >= 1   ? "expected a positive integer"
+                             : min >= 0 ? "expected a non-negative integer"
+                                        : "expected an integer") +
                      ", got " + quoted(node));
     }
     if (v < min || v > max) fail(path, "value " + s + " out of range [" + range_text(min, max) + "]");
@@ -308,7 +306,9 @@ void apply_override(YAML::Node& root, const std::string& text, std::map<std::str
 
 }  // namespace
 
-std::string read_config_source(const std::string& path) { return read_file_text(path, 16u << 20); }
+std::string read_config_source(const std::string& path) {
+  return read_file_text(path, 16u << 20);
+}
 
 namespace detail {
 

@@ -14,7 +14,9 @@
 namespace acc::util {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 // Opens a regular file for reading and returns its size; throws on anything else.
 int open_regular(const std::string& path, uint64_t max_bytes, uint64_t* size) {
@@ -23,8 +25,8 @@ int open_regular(const std::string& path, uint64_t max_bytes, uint64_t* size) {
   if (S_ISDIR(st.st_mode)) throw Error(path, "is a directory");
   if (!S_ISREG(st.st_mode)) throw Error(path, "not a regular file");
   if (uint64_t(st.st_size) > max_bytes)
-    throw Error(path, "file too large (" + std::to_string(st.st_size) + " bytes, limit " + std::to_string(max_bytes) +
-                          ")");
+    throw Error(path,
+                "file too large (" + std::to_string(st.st_size) + " bytes, limit " + std::to_string(max_bytes) + ")");
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(path, errno_text());
   *size = uint64_t(st.st_size);

@@ -19,14 +19,29 @@ void silence_hdf5_errors() {
 
 void close_id(hid_t id) {
   switch (H5Iget_type(id)) {
-    case H5I_FILE: H5Fclose(id); break;
-    case H5I_GROUP: H5Gclose(id); break;
-    case H5I_DATASET: H5Dclose(id); break;
-    case H5I_DATASPACE: H5Sclose(id); break;
-    case H5I_DATATYPE: H5Tclose(id); break;
-    case H5I_ATTR: H5Aclose(id); break;
-    case H5I_GENPROP_LST: H5Pclose(id); break;
-    default: break;
+    case H5I_FILE:
+      H5Fclose(id);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id);
+      break;
+    default:
+      break;
   }
 }
 
@@ -59,21 +74,37 @@ void Handle::reset() {
 }
 
 template <>
-hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
+hid_t native_type<uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
 template <>
-hid_t native_type<uint16_t>() { return H5T_NATIVE_UINT16; }
+hid_t native_type<uint16_t>() {
+  return H5T_NATIVE_UINT16;
+}
 template <>
-hid_t native_type<uint32_t>() { return H5T_NATIVE_UINT32; }
+hid_t native_type<uint32_t>() {
+  return H5T_NATIVE_UINT32;
+}
 template <>
-hid_t native_type<uint64_t>() { return H5T_NATIVE_UINT64; }
+hid_t native_type<uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
 template <>
-hid_t native_type<int32_t>() { return H5T_NATIVE_INT32; }
+hid_t native_type<int32_t>() {
+  return H5T_NATIVE_INT32;
+}
 template <>
-hid_t native_type<int64_t>() { return H5T_NATIVE_INT64; }
+hid_t native_type<int64_t>() {
+  return H5T_NATIVE_INT64;
+}
 template <>
-hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
+hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
 template <>
-hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
 
 File File::open_read(const std::string& path) {
   silence_hdf5_errors();
@@ -86,7 +117,8 @@ File File::open_read(const std::string& path) {
   H5Pset_file_locking(fapl.get(), false, true);
   File f;
   f.path_ = path;
-  f.id_ = checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), path, "cannot open HDF5 file (truncated or corrupt?)");
+  f.id_ =
+      checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), path, "cannot open HDF5 file (truncated or corrupt?)");
   return f;
 }
 
@@ -204,7 +236,9 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
   return out;
 }
 
-bool Group::has_attr(const std::string& name) const { return H5Aexists(id_.get(), name.c_str()) > 0; }
+bool Group::has_attr(const std::string& name) const {
+  return H5Aexists(id_.get(), name.c_str()) > 0;
+}
 
 void Group::set_attr(const std::string& name, const std::string& value) const {
   if (has_attr(name)) H5Adelete(id_.get(), name.c_str());

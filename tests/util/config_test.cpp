@@ -49,8 +49,8 @@ TEST(Config, DefaultsWhenEmpty) {
 
 TEST(Config, ReadsValues) {
   Root r;
-  acc::util::load_config_text(r, "train: {batch_size: 4, lr: 3e-4, schedule: cosine, shuffle: false}\nshifts: [-1, 2]\n",
-                              "x.yaml");
+  acc::util::load_config_text(
+      r, "train: {batch_size: 4, lr: 3e-4, schedule: cosine, shuffle: false}\nshifts: [-1, 2]\n", "x.yaml");
   EXPECT_EQ(r.train.batch_size, 4);
   EXPECT_DOUBLE_EQ(r.train.lr, 3e-4);
   EXPECT_EQ(r.train.schedule, "cosine");
@@ -74,7 +74,8 @@ TEST(Config, UnknownKeyNamesThePath) {
 }
 
 TEST(Config, WrongTypesNameThePath) {
-  EXPECT_EQ(error_of("train: {batch_size: abc}\n"), "x.yaml: train.batch_size: expected a positive integer, got \"abc\"");
+  EXPECT_EQ(error_of("train: {batch_size: abc}\n"),
+            "x.yaml: train.batch_size: expected a positive integer, got \"abc\"");
   EXPECT_EQ(error_of("train: {batch_size: 0}\n"), "x.yaml: train.batch_size: value 0 out of range [1, 2147483647]");
   EXPECT_EQ(error_of("train: {lr: fast}\n"), "x.yaml: train.lr: expected a number, got \"fast\"");
   EXPECT_EQ(error_of("train: {schedule: linear}\n"),

@@ -23,7 +23,8 @@ TEST(File, AtomicWriteThenRead) {
   EXPECT_EQ(acc::util::read_file_text(p.string()), "hello");
   acc::util::write_file_atomic(p.string(), "again");
   EXPECT_EQ(acc::util::read_file_text(p.string()), "again");
-  for (auto& e : fs::directory_iterator(p.parent_path())) EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos);
+  for (auto& e : fs::directory_iterator(p.parent_path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos);
 }
 
 TEST(File, ReadErrors) {

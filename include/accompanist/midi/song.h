@@ -26,7 +26,7 @@ struct Part {
   int channel = 0;  // 0..15; 9 is drums
   int program = 0;  // GM program 0..127 (last program change before the notes)
   bool is_drum = false;
-  std::string name;  // track name meta event, or empty
+  std::string name;         // track name meta event, or empty
   std::vector<Note> notes;  // sorted by (start, pitch, end)
 };
 

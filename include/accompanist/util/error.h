@@ -14,8 +14,8 @@ class Error : public std::runtime_error {
 };
 
 // ACC_CHECK(cond, what, why): throws acc::Error when cond is false.
-#define ACC_CHECK(cond, what, why)          \
-  do {                                      \
+#define ACC_CHECK(cond, what, why)              \
+  do {                                          \
     if (!(cond)) throw ::acc::Error(what, why); \
   } while (0)
 
