@@ -1,0 +1,114 @@
+#include "accompanist/train/batch_plan.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "accompanist/util/error.h"
+
+namespace acc::train {
+namespace {
+
+// Uniform in [0, n) without modulo bias (Lemire); the same on every platform,
+// unlike std::uniform_int_distribution.
+uint64_t uniform_below(std::mt19937_64& rng, uint64_t n) {
+  unsigned __int128 m = (unsigned __int128)rng() * n;
+  uint64_t low = uint64_t(m);
+  if (low < n) {
+    const uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      m = (unsigned __int128)rng() * n;
+      low = uint64_t(m);
+    }
+  }
+  return uint64_t(m >> 64);
+}
+
+template <class T>
+void fisher_yates(std::vector<T>& v, std::mt19937_64& rng) {
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[uniform_below(rng, i)]);
+}
+
+constexpr int64_t kGroupChunkBatches = 32;  // length grouping sorts within chunks of this many batches
+
+}  // namespace
+
+uint64_t mix_seed(uint64_t a, uint64_t b) {
+  uint64_t z = a + 0x9e3779b97f4a7c15ULL * (b + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+BatchPlan::BatchPlan(std::vector<uint32_t> lengths, int64_t global_batch, uint64_t seed, bool group_by_length)
+    : lengths_(std::move(lengths)), global_batch_(global_batch), seed_(seed), group_by_length_(group_by_length) {
+  if (global_batch_ < 1) throw Error("batch plan", "global batch must be positive");
+  if (int64_t(lengths_.size()) < global_batch_)
+    throw Error("training data", std::to_string(lengths_.size()) + " examples, fewer than one global batch of " +
+                                     std::to_string(global_batch_) + " (lower train.batch_size or use more data)");
+}
+
+void BatchPlan::build_epoch(int64_t epoch) const {
+  if (cached_epoch_ == epoch) return;
+  std::mt19937_64 rng(mix_seed(seed_, uint64_t(epoch)));
+  std::vector<uint32_t> perm(lengths_.size());
+  std::iota(perm.begin(), perm.end(), 0u);
+  fisher_yates(perm, rng);
+  const int64_t n_batches = batches_per_epoch();
+  perm.resize(size_t(n_batches * global_batch_));  // drop the partial batch
+  if (group_by_length_) {
+    // Sort chunks of the permutation by length, cut into batches, shuffle the
+    // batches: little padding, still random order (fairseq/Marian style).
+    const int64_t chunk = kGroupChunkBatches * global_batch_;
+    for (int64_t begin = 0; begin < int64_t(perm.size()); begin += chunk) {
+      auto first = perm.begin() + begin;
+      auto last = perm.begin() + std::min<int64_t>(begin + chunk, int64_t(perm.size()));
+      std::stable_sort(first, last, [&](uint32_t a, uint32_t b) { return lengths_[a] < lengths_[b]; });
+    }
+    std::vector<int64_t> batch_order(static_cast<size_t>(n_batches));
+    std::iota(batch_order.begin(), batch_order.end(), 0);
+    fisher_yates(batch_order, rng);
+    std::vector<uint32_t> ordered;
+    ordered.reserve(perm.size());
+    for (int64_t b : batch_order)
+      ordered.insert(ordered.end(), perm.begin() + b * global_batch_, perm.begin() + (b + 1) * global_batch_);
+    perm = std::move(ordered);
+  }
+  order_ = std::move(perm);
+  cached_epoch_ = epoch;
+}
+
+std::vector<uint32_t> BatchPlan::global_batch(int64_t epoch, int64_t cursor) const {
+  if (cursor < 0 || cursor >= batches_per_epoch()) throw Error("batch plan", "cursor out of range");
+  build_epoch(epoch);
+  auto first = order_.begin() + cursor * global_batch_;
+  return std::vector<uint32_t>(first, first + global_batch_);
+}
+
+DataPosition BatchPlan::next(DataPosition p) const {
+  if (++p.cursor >= batches_per_epoch()) {
+    p.cursor = 0;
+    ++p.epoch;
+  }
+  return p;
+}
+
+std::vector<uint32_t> rank_slice(const std::vector<uint32_t>& global_batch, int micro_step, int rank, int world,
+                                 int batch_size) {
+  const size_t begin = (size_t(micro_step) * size_t(world) + size_t(rank)) * size_t(batch_size);
+  if (begin + size_t(batch_size) > global_batch.size()) throw Error("batch plan", "slice past the global batch");
+  return std::vector<uint32_t>(global_batch.begin() + begin, global_batch.begin() + begin + batch_size);
+}
+
+std::vector<uint32_t> random_examples(uint64_t n, uint64_t count, uint64_t seed, uint64_t draw) {
+  std::mt19937_64 rng(mix_seed(mix_seed(seed, 0x76616c6964ULL), draw));
+  std::vector<uint32_t> all(n);
+  std::iota(all.begin(), all.end(), 0u);
+  // Partial Fisher-Yates: the first `count` slots are a uniform sample.
+  const uint64_t k = std::min(count, n);
+  for (uint64_t i = 0; i < k; ++i) std::swap(all[i], all[i + uniform_below(rng, n - i)]);
+  all.resize(k);
+  return all;
+}
+
+}  // namespace acc::train
