@@ -1,0 +1,39 @@
+// Where training pairs come from: a corpus split, or synthetic random tokens
+// (data.synthetic_len > 0; for throughput runs, like fairseq's dummy data).
+// No LibTorch here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace acc::data {
+class CorpusSplit;
+}
+
+namespace acc::train {
+
+struct TokenExample {
+  std::vector<int64_t> source;
+  std::vector<int64_t> target;
+};
+
+class PairSource {
+ public:
+  virtual ~PairSource() = default;
+  virtual size_t size() const = 0;
+  virtual TokenExample get(size_t i) const = 0;
+  // Source + target tokens of example i (for length grouping).
+  virtual uint32_t cost(size_t i) const = 0;
+  std::vector<uint32_t> costs() const;
+};
+
+// A view of a loaded corpus split (which must outlive it).
+std::unique_ptr<PairSource> corpus_pairs(const data::CorpusSplit& split);
+
+// `count` examples, each source and target `length` random ids in
+// [4, vocab_size) (no special tokens), a pure function of (seed, index).
+std::unique_ptr<PairSource> synthetic_pairs(size_t count, int length, int vocab_size, uint64_t seed);
+
+}  // namespace acc::train

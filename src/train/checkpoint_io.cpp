@@ -1,0 +1,95 @@
+#include "checkpoint_io.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/serialize.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "accompanist/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace acc::train {
+
+std::string state_to_json(const TrainerState& s) {
+  nlohmann::json j = {{"step", s.step},
+                      {"epoch", s.position.epoch},
+                      {"cursor", s.position.cursor},
+                      {"has_best", s.has_best},
+                      {"best_valid_loss", s.best_valid_loss},
+                      {"has_last_valid", s.has_last_valid},
+                      {"last_valid_loss", s.last_valid_loss},
+                      {"bad_steps_in_row", s.bad_steps_in_row},
+                      {"skipped_steps", s.skipped_steps},
+                      {"world", s.world},
+                      {"config_sha256", s.config_sha256},
+                      {"tokenizer_sha256", s.tokenizer_sha256}};
+  return j.dump(2) + "\n";
+}
+
+TrainerState state_from_json(const std::string& text, const std::string& source) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw Error(source, "not a JSON object");
+  TrainerState s;
+  try {
+    s.step = j.at("step").get<int64_t>();
+    s.position.epoch = j.at("epoch").get<int64_t>();
+    s.position.cursor = j.at("cursor").get<int64_t>();
+    s.has_best = j.at("has_best").get<bool>();
+    s.best_valid_loss = j.at("best_valid_loss").get<double>();
+    s.has_last_valid = j.at("has_last_valid").get<bool>();
+    s.last_valid_loss = j.at("last_valid_loss").get<double>();
+    s.bad_steps_in_row = j.at("bad_steps_in_row").get<int64_t>();
+    s.skipped_steps = j.at("skipped_steps").get<int64_t>();
+    s.world = j.at("world").get<int>();
+    s.config_sha256 = j.at("config_sha256").get<std::string>();
+    s.tokenizer_sha256 = j.at("tokenizer_sha256").get<std::string>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(source, std::string("bad trainer state: ") + e.what());
+  }
+  return s;
+}
+
+namespace {
+std::string rng_file(const std::string& dir, int rank) {
+  return (fs::path(dir) / ("rng-rank-" + std::to_string(rank) + ".pt")).string();
+}
+}  // namespace
+
+void save_rng_state(const std::string& dir, int rank) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  torch::Tensor state;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    state = gen.get_state();
+  }
+  torch::save(state, rng_file(dir, rank));
+}
+
+bool load_rng_state(const std::string& dir, int rank) {
+  const std::string path = rng_file(dir, rank);
+  if (!fs::exists(path)) return false;
+  torch::Tensor state;
+  torch::load(state, path);
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+  return true;
+}
+
+void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& dir) {
+  torch::save(optimizer, (fs::path(dir) / "optimizer.pt").string());
+}
+
+void load_optimizer(torch::optim::Optimizer& optimizer, const std::string& dir) {
+  const std::string path = (fs::path(dir) / "optimizer.pt").string();
+  if (!fs::exists(path)) throw Error(dir, "checkpoint has no optimizer.pt");
+  try {
+    torch::load(optimizer, path);
+  } catch (const c10::Error& e) {
+    throw Error(path, "cannot load the optimizer state (" + std::string(e.what_without_backtrace()) + ")");
+  }
+}
+
+}  // namespace acc::train

@@ -1,0 +1,64 @@
+#include "accompanist/train/pair_source.h"
+
+#include <random>
+
+#include "accompanist/data/corpus.h"
+#include "accompanist/train/batch_plan.h"
+
+namespace acc::train {
+namespace {
+
+class CorpusPairs final : public PairSource {
+ public:
+  explicit CorpusPairs(const data::CorpusSplit& split) : split_(split) {}
+  size_t size() const override { return split_.size(); }
+  TokenExample get(size_t i) const override {
+    data::TokenSpan s = split_.source(i), t = split_.target(i);
+    return {std::vector<int64_t>(s.begin(), s.end()), std::vector<int64_t>(t.begin(), t.end())};
+  }
+  uint32_t cost(size_t i) const override { return uint32_t(split_.source(i).size + split_.target(i).size); }
+
+ private:
+  const data::CorpusSplit& split_;
+};
+
+class SyntheticPairs final : public PairSource {
+ public:
+  SyntheticPairs(size_t count, int length, int vocab, uint64_t seed)
+      : count_(count), length_(length), vocab_(vocab), seed_(seed) {}
+  size_t size() const override { return count_; }
+  TokenExample get(size_t i) const override {
+    std::mt19937_64 rng(mix_seed(seed_, i));
+    TokenExample ex;
+    ex.source.resize(size_t(length_));
+    ex.target.resize(size_t(length_));
+    for (auto& t : ex.source) t = 4 + int64_t(rng() % uint64_t(vocab_ - 4));
+    for (auto& t : ex.target) t = 4 + int64_t(rng() % uint64_t(vocab_ - 4));
+    return ex;
+  }
+  uint32_t cost(size_t) const override { return uint32_t(2 * length_); }
+
+ private:
+  size_t count_;
+  int length_;
+  int vocab_;
+  uint64_t seed_;
+};
+
+}  // namespace
+
+std::vector<uint32_t> PairSource::costs() const {
+  std::vector<uint32_t> out(size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = cost(i);
+  return out;
+}
+
+std::unique_ptr<PairSource> corpus_pairs(const data::CorpusSplit& split) {
+  return std::make_unique<CorpusPairs>(split);
+}
+
+std::unique_ptr<PairSource> synthetic_pairs(size_t count, int length, int vocab_size, uint64_t seed) {
+  return std::make_unique<SyntheticPairs>(count, length, vocab_size, seed);
+}
+
+}  // namespace acc::train

@@ -1,0 +1,67 @@
+#include "run_environment.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <dlfcn.h>
+#include <spdlog/spdlog.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "accompanist/dist/communicator.h"
+#include "accompanist/dist/device.h"
+
+namespace acc::train {
+namespace {
+
+// OpenBLAS keeps its own pool: set it too, found at run time so that any BLAS
+// (or none) links.
+void set_blas_threads(int n) {
+  using SetThreads = void (*)(int);
+  if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
+}
+
+}  // namespace
+
+torch::Device configure_threads_and_device(int threads, const dist::Communicator& comm) {
+  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = threads > 0 ? threads : std::max(1, cores / std::max(1, comm.local_size()));
+  torch::set_num_threads(n);
+  set_blas_threads(n);
+  try {
+    at::set_num_interop_threads(1);
+  } catch (const c10::Error&) {
+    // Already set (a second trainer in the same process, as in tests).
+  }
+  torch::Device device(torch::kCPU);
+  if (int gpus = dist::cuda_device_count(); gpus > 0) {
+    device = torch::Device(torch::kCUDA, c10::DeviceIndex(comm.local_rank() % gpus));
+  }
+  if (comm.rank() == 0) spdlog::info("{} rank(s), {} thread(s) per rank, device {}", comm.size(), n, device.str());
+  return device;
+}
+
+AutocastScope::AutocastScope(const torch::Device& device, const std::string& precision) {
+  enabled_ = device.is_cuda() && precision != "fp32";
+  if (!enabled_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  at::autocast::set_enabled(true);
+#endif
+}
+
+AutocastScope::~AutocastScope() {
+  if (!enabled_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
+  at::autocast::set_enabled(false);
+#endif
+  at::autocast::clear_cache();
+}
+
+}  // namespace acc::train

@@ -1,0 +1,69 @@
+#include "sample_writer.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "accompanist/model/batch.h"
+#include "accompanist/model/config.h"
+#include "accompanist/model/decoding.h"
+#include "accompanist/util/file.h"
+
+namespace acc::train {
+
+void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<TokenExample>& examples,
+                            const std::vector<uint32_t>& indices, const std::string& dir, int max_tokens,
+                            const torch::Device& device, const std::string& tokenizer_json) {
+  if (examples.empty()) return;
+  torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
+  model->eval();
+  std::vector<std::vector<int64_t>> sources, targets;
+  for (const auto& ex : examples) {
+    sources.push_back(ex.source);
+    targets.push_back(ex.target);
+  }
+  const int64_t max_len = model->config().max_len;
+  model::Batch batch = model::make_batch(sources, targets, max_len, model->config().vocab_size);
+  const int64_t steps = std::min<int64_t>(max_tokens, max_len);
+  model::IncrementalDecoder decoder(model, batch.source.to(device), steps);
+  const int64_t n = int64_t(examples.size());
+  std::vector<std::vector<int64_t>> generated(static_cast<size_t>(n));
+  std::vector<bool> done(static_cast<size_t>(n), false);
+  torch::Tensor tokens = torch::full({n}, model::kBos, torch::dtype(torch::kInt64).device(device));
+  for (int64_t t = 0; t < steps; ++t) {
+    torch::Tensor next = decoder.step(tokens).argmax(-1);  // [B]
+    torch::Tensor host = next.to(torch::kCPU);
+    bool all_done = true;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t id = host[i].item<int64_t>();
+      if (!done[size_t(i)]) {
+        if (id == model::kEos || id == model::kPad)
+          done[size_t(i)] = true;
+        else
+          generated[size_t(i)].push_back(id);
+      }
+      all_done = all_done && done[size_t(i)];
+    }
+    if (all_done) break;
+    tokens = next;
+  }
+  if (was_training) model->train();
+
+  std::filesystem::create_directories(dir);
+  std::string lines;
+  for (int64_t i = 0; i < n; ++i) {
+    nlohmann::json j = {{"index", indices[size_t(i)]},
+                        {"source", examples[size_t(i)].source},
+                        {"reference", examples[size_t(i)].target},
+                        {"generated", generated[size_t(i)]}};
+    lines += j.dump() + "\n";
+  }
+  util::write_file_atomic(dir + "/samples.jsonl", lines);
+  if (!tokenizer_json.empty()) util::write_file_atomic(dir + "/tokenizer.json", tokenizer_json);
+  spdlog::info("samples: {}", dir);
+}
+
+}  // namespace acc::train

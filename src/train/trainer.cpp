@@ -1,0 +1,473 @@
+#include "accompanist/train/trainer.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+
+#include "accompanist/data/corpus.h"
+#include "accompanist/dist/communicator.h"
+#include "accompanist/dist/gradient_bucketer.h"
+#include "accompanist/model/batch.h"
+#include "accompanist/model/checkpoint.h"
+#include "accompanist/model/flops.h"
+#include "accompanist/model/transformer.h"
+#include "accompanist/train/checkpoint_store.h"
+#include "accompanist/train/lr_schedule.h"
+#include "accompanist/train/metrics_log.h"
+#include "accompanist/train/pair_source.h"
+#include "accompanist/train/stop_signal.h"
+#include "accompanist/util/error.h"
+#include "accompanist/util/file.h"
+#include "accompanist/util/sha256.h"
+#include "batch_loader.h"
+#include "checkpoint_io.h"
+#include "run_environment.h"
+#include "sample_writer.h"
+
+namespace fs = std::filesystem;
+
+namespace acc::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+constexpr size_t kSyntheticExamples = size_t(1) << 20;
+
+// Sums over one logging interval.
+struct IntervalStats {
+  int steps = 0;
+  int skipped = 0;
+  double loss = 0;
+  double grad_norm = 0;
+  int64_t tokens = 0;  // source + label tokens, all ranks
+  double data_s = 0, compute_s = 0, comm_s = 0;
+  double flops = 0;  // model FLOPs, all ranks
+  Clock::time_point start = Clock::now();
+};
+
+class Trainer {
+ public:
+  Trainer(const TrainConfig& config, const RunOptions& run, dist::Communicator& comm)
+      : cfg_(config), run_(run), comm_(comm), store_(run.run_dir) {}
+
+  int run() {
+    device_ = configure_threads_and_device(cfg_.train.threads, comm_);
+    open_data();
+    std::optional<std::string> resume_dir = find_resume_checkpoint();
+    build_model_and_optimizer(resume_dir);
+    dist::check_replicas(comm_, *model_, config_sha256_);
+    dist::broadcast_parameters(*model_, comm_);
+    write_run_files(resume_dir.has_value());
+    install_stop_handlers();
+    return train_loop();
+  }
+
+ private:
+  // ---- setup ------------------------------------------------------------
+
+  void open_data() {
+    if (cfg_.data.synthetic_len > 0) {
+      vocab_size_ = cfg_.data.synthetic_vocab;
+      train_pairs_ = synthetic_pairs(kSyntheticExamples, cfg_.data.synthetic_len, vocab_size_, cfg_.train.seed);
+      valid_pairs_ = synthetic_pairs(4096, cfg_.data.synthetic_len, vocab_size_, cfg_.train.seed + 1);
+      return;
+    }
+    corpus_.emplace(data::Corpus::open(cfg_.data.corpus));
+    vocab_size_ = corpus_->vocab_size();
+    tokenizer_sha256_ = corpus_->tokenizer_sha256();
+    train_pairs_ = corpus_pairs(corpus_->split("train"));
+    valid_pairs_ = corpus_pairs(corpus_->split("valid"));
+    if (comm_.rank() == 0)
+      spdlog::info("corpus {}: {} train pairs, {} valid pairs, vocabulary {}, {}", cfg_.data.corpus,
+                   train_pairs_->size(), valid_pairs_->size(), vocab_size_, corpus_->direction());
+  }
+
+  model::ModelConfig model_config() const {
+    model::ModelConfig m = cfg_.model;
+    m.vocab_size = vocab_size_;
+    m.max_len = cfg_.data.max_len;
+    return m;
+  }
+
+  std::optional<std::string> find_resume_checkpoint() {
+    std::optional<std::string> dir;
+    if (run_.resume == "auto") {
+      dir = store_.latest_complete();
+      if (!dir && comm_.rank() == 0)
+        spdlog::info("--resume auto: no complete checkpoint in {}, starting fresh", store_.dir());
+    } else if (!run_.resume.empty()) {
+      if (!CheckpointStore::is_complete(run_.resume))
+        throw Error(run_.resume, "not a complete checkpoint (no COMPLETE marker)");
+      dir = run_.resume;
+    } else if (!store_.complete_steps().empty()) {
+      throw Error(run_.run_dir, "already holds checkpoints; pass --resume auto to continue it, or use a new --run-dir");
+    }
+    return dir;
+  }
+
+  void build_model_and_optimizer(const std::optional<std::string>& resume_dir) {
+    const model::ModelConfig mc = model_config();
+    mc.validate();
+    config_sha256_ = util::sha256_hex(util::dump_config(cfg_));
+    if (resume_dir) {
+      const model::ModelConfig stored = model::load_model_config(*resume_dir);
+      if (stored != mc)
+        throw Error(*resume_dir, "checkpoint has a different model shape than the config (" + stored.to_json() +
+                                     " vs " + mc.to_json() + ")");
+      state_ = state_from_json(util::read_file_text(*resume_dir + "/trainer_state.json"),
+                               *resume_dir + "/trainer_state.json");
+      if (state_.tokenizer_sha256 != tokenizer_sha256_)
+        throw Error(cfg_.data.corpus, "corpus tokenizer differs from the checkpoint's (" +
+                                          tokenizer_sha256_.substr(0, 12) + " vs " +
+                                          state_.tokenizer_sha256.substr(0, 12) + ")");
+      model_ = model::load_model(*resume_dir);
+    } else {
+      torch::manual_seed(mix_seed(cfg_.train.seed, 0));  // the same initial weights on every rank
+      model_ = model::Seq2SeqTransformer(mc);
+      state_.tokenizer_sha256 = tokenizer_sha256_;
+    }
+    model_->to(device_);
+    model_->train();
+
+    const auto& t = cfg_.train;
+    if (t.optimizer == "adamw") {
+      optimizer_ = std::make_unique<torch::optim::AdamW>(
+          model_->parameters(),
+          torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2}).eps(t.eps).weight_decay(t.weight_decay));
+    } else {
+      optimizer_ = std::make_unique<torch::optim::Adam>(
+          model_->parameters(), torch::optim::AdamOptions(t.lr).betas({t.beta1, t.beta2}).eps(t.eps));
+    }
+    schedule_ = LrSchedule{t.schedule, t.lr, t.warmup_steps, t.max_steps, t.min_lr_ratio};
+
+    if (resume_dir) {
+      load_optimizer(*optimizer_, *resume_dir);
+      if (state_.world != comm_.size() && comm_.rank() == 0)
+        spdlog::warn("resuming a {}-rank run on {} ranks: the data order changes", state_.world, comm_.size());
+      if (!load_rng_state(*resume_dir, comm_.rank())) torch::manual_seed(mix_seed(cfg_.train.seed, comm_.rank() + 1));
+      if (comm_.rank() == 0) spdlog::info("resumed from {} (step {})", *resume_dir, state_.step);
+    } else {
+      // Dropout differs per rank, as in DDP.
+      torch::manual_seed(mix_seed(cfg_.train.seed, comm_.rank() + 1));
+    }
+    state_.world = comm_.size();
+    state_.config_sha256 = config_sha256_;
+    if (comm_.rank() == 0)
+      spdlog::info("model: {:.2f}M parameters, d_model {}, layers {}+{}, heads {}, ff {}, vocabulary {}",
+                   double(model::parameter_count(mc)) / 1e6, mc.d_model, mc.enc_layers, mc.dec_layers, mc.heads, mc.ff,
+                   mc.vocab_size);
+  }
+
+  void write_run_files(bool resumed) {
+    if (comm_.rank() == 0) {
+      fs::create_directories(fs::path(run_.run_dir) / "samples");
+      util::write_file_atomic((fs::path(run_.run_dir) / "config.yaml").string(), util::dump_config(cfg_));
+      store_.remove_stale_staging();
+      metrics_.emplace((fs::path(run_.run_dir) / "metrics.jsonl").string(), resumed ? state_.step : -1);
+    }
+    comm_.barrier();
+  }
+
+  // ---- the loop ---------------------------------------------------------
+
+  int train_loop() {
+    const auto& t = cfg_.train;
+    const int64_t global_batch = int64_t(t.batch_size) * comm_.size() * t.accumulation;
+    BatchPlan plan(train_pairs_->costs(), global_batch, t.seed, cfg_.data.group_by_length);
+    LoaderShape shape{comm_.rank(),
+                      comm_.size(),
+                      t.batch_size,
+                      t.accumulation,
+                      cfg_.data.max_len,
+                      vocab_size_,
+                      cfg_.data.prefetch_batches};
+    BatchLoader loader(*train_pairs_, plan, shape, state_.position);
+    dist::GradientBucketer bucketer(*model_, comm_, dist::BucketerOptions::from(cfg_.dist));
+    if (comm_.rank() == 0)
+      spdlog::info("training: global batch {} ({} per rank x {} ranks x {} accumulation), {} batches per epoch",
+                   global_batch, t.batch_size, comm_.size(), t.accumulation, plan.batches_per_epoch());
+
+    run_start_ = Clock::now();
+    IntervalStats interval;
+    int64_t last_saved = state_.step;
+    while (state_.step < t.max_steps) {
+      Clock::time_point wait_start = Clock::now();
+      StepData data = loader.next();
+      interval.data_s += seconds_since(wait_start);
+
+      const double lr = schedule_.at(state_.step + 1);
+      set_learning_rate(lr);
+      const StepResult r = forward_backward_update(data, bucketer);
+      state_.step += 1;
+      state_.position = plan.next(data.position);
+      accumulate(interval, r, data);
+
+      if (state_.step % t.log_every == 0 || state_.step == t.max_steps) log_interval(interval, lr);
+      if (t.valid_every > 0 && state_.step % t.valid_every == 0) run_validation(lr);
+      if (t.sample_every > 0 && state_.step % t.sample_every == 0) write_samples();
+      if (t.checkpoint_every > 0 && state_.step % t.checkpoint_every == 0) {
+        save_checkpoint();
+        last_saved = state_.step;
+      }
+      // All ranks agree on a stop request (SIGTERM/SIGUSR1 may reach only some).
+      if (comm_.allreduce_host(int64_t(stop_requested() ? 1 : 0), dist::ReduceOp::max) > 0) {
+        if (comm_.rank() == 0) spdlog::warn("stop requested (signal): saving step {} and exiting", state_.step);
+        if (last_saved != state_.step) save_checkpoint();
+        return 0;
+      }
+    }
+    if (last_saved != state_.step) save_checkpoint();
+    if (comm_.rank() == 0) spdlog::info("done: {} steps in {:.1f} s", state_.step, seconds_since(run_start_));
+    return 0;
+  }
+
+  struct StepResult {
+    double loss = 0;  // token-weighted mean over the global batch
+    double grad_norm = 0;
+    bool skipped = false;
+    double compute_s = 0;
+    double comm_s = 0;
+  };
+
+  StepResult forward_backward_update(StepData& data, dist::GradientBucketer& bucketer) {
+    StepResult r;
+    Clock::time_point start = Clock::now();
+    // The loss is normalised by the global label count, so any split of the
+    // global batch over ranks and micro-steps gives the same gradient.
+    const int64_t global_tokens = comm_.allreduce_host(data.label_tokens, dist::ReduceOp::sum);
+    const double scale = double(comm_.size()) / double(std::max<int64_t>(global_tokens, 1));
+    double local_loss_sum = 0;
+    bucketer.reset_stats();
+    for (size_t m = 0; m < data.micro.size(); ++m) {
+      model::Batch& b = data.micro[m];
+      bucketer.set_sync(m + 1 == data.micro.size());
+      torch::Tensor logits = forward(b);  // [B, T, V]
+      torch::Tensor loss_sum = model::sequence_loss_sum(logits.to(torch::kFloat32), b.labels.to(device_));
+      (loss_sum * scale).backward();
+      local_loss_sum += loss_sum.item<double>();
+    }
+    bucketer.finish();
+    r.comm_s = bucketer.stats().exposed_seconds;
+    r.loss = comm_.allreduce_host(local_loss_sum, dist::ReduceOp::sum) / double(std::max<int64_t>(global_tokens, 1));
+    r.grad_norm = gradient_norm();
+    if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
+      // Every rank holds the same averaged gradients and loss, so all skip together.
+      optimizer_->zero_grad();
+      r.skipped = true;
+      state_.skipped_steps += 1;
+      if (++state_.bad_steps_in_row >= cfg_.train.max_bad_steps)
+        throw Error("training", std::to_string(state_.bad_steps_in_row) + " non-finite losses in a row at step " +
+                                    std::to_string(state_.step + 1) + " (lower train.lr or set train.clip_norm)");
+      if (comm_.rank() == 0) spdlog::warn("step {}: non-finite loss, update skipped", state_.step + 1);
+    } else {
+      state_.bad_steps_in_row = 0;
+      optimizer_->step();
+      optimizer_->zero_grad();
+    }
+    r.compute_s = seconds_since(start) - r.comm_s;
+    return r;
+  }
+
+  torch::Tensor forward(const model::Batch& b) {
+    AutocastScope autocast(device_, cfg_.train.precision);
+    return model_->forward(b.source.to(device_), b.decoder_input.to(device_));
+  }
+
+  // Clips when train.clip_norm > 0; returns the global norm before clipping.
+  double gradient_norm() {
+    if (cfg_.train.clip_norm > 0) return torch::nn::utils::clip_grad_norm_(model_->parameters(), cfg_.train.clip_norm);
+    double sq = 0;
+    for (const auto& p : model_->parameters())
+      if (p.grad().defined()) sq += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
+    return std::sqrt(sq);
+  }
+
+  void set_learning_rate(double lr) {
+    for (auto& group : optimizer_->param_groups()) {
+      if (cfg_.train.optimizer == "adamw")
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+      else
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    }
+  }
+
+  void accumulate(IntervalStats& s, const StepResult& r, const StepData& data) {
+    s.steps += 1;
+    s.skipped += r.skipped ? 1 : 0;
+    s.loss += r.skipped ? 0 : r.loss;
+    s.grad_norm += r.skipped ? 0 : r.grad_norm;
+    s.compute_s += r.compute_s;
+    s.comm_s += r.comm_s;
+    int64_t local_tokens = data.label_tokens + data.source_tokens;
+    s.tokens += local_tokens * comm_.size();  // ranks see similar amounts; exact totals are not worth a collective
+    for (const auto& b : data.micro)
+      s.flops += comm_.size() * double(b.source.size(0)) *
+                 model::training_flops(model_config(), b.source.size(1), b.decoder_input.size(1));
+  }
+
+  // ---- logging, validation, checkpoints, samples ------------------------
+
+  void log_interval(IntervalStats& s, double lr) {
+    const double elapsed = seconds_since(s.start);
+    const double tokens_per_s = double(s.tokens) / std::max(elapsed, 1e-9);
+    const int good = std::max(1, s.steps - s.skipped);
+    const double loss = s.loss / good;
+    const double step_s = elapsed / std::max(1, s.steps);
+    const double eta_s = step_s * double(cfg_.train.max_steps - state_.step);
+    if (comm_.rank() == 0) {
+      std::string mfu;
+      if (device_.is_cuda() && cfg_.train.peak_tflops > 0)
+        mfu = fmt::format(" | MFU {:.1f}%", 100.0 * s.flops / elapsed / (cfg_.train.peak_tflops * 1e12 * comm_.size()));
+      spdlog::info(
+          "step {}/{} | loss {:.4f} | lr {:.3g} | grad norm {:.3f} | {:.0f} tok/s | ms/step data {:.0f} "
+          "compute {:.0f} comm {:.0f} | ETA {}{}",
+          state_.step, cfg_.train.max_steps, loss, lr, s.grad_norm / good, tokens_per_s, 1e3 * s.data_s / s.steps,
+          1e3 * s.compute_s / s.steps, 1e3 * s.comm_s / s.steps, format_duration(eta_s), mfu);
+      metrics_->append({{"step", state_.step},
+                        {"split", "train"},
+                        {"loss", loss},
+                        {"lr", lr},
+                        {"tokens_per_s", tokens_per_s},
+                        {"time_s", seconds_since(run_start_)},
+                        {"grad_norm", s.grad_norm / good},
+                        {"ms_data", 1e3 * s.data_s / s.steps},
+                        {"ms_compute", 1e3 * s.compute_s / s.steps},
+                        {"ms_comm", 1e3 * s.comm_s / s.steps},
+                        {"skipped_steps", state_.skipped_steps}});
+    }
+    s = IntervalStats{};
+  }
+
+  void run_validation(double lr) {
+    if (valid_pairs_->size() == 0) {
+      if (comm_.rank() == 0 && !warned_no_valid_) spdlog::warn("no validation pairs: validation skipped");
+      warned_no_valid_ = true;
+      return;
+    }
+    Clock::time_point start = Clock::now();
+    torch::NoGradGuard no_grad;
+    model_->eval();
+    const int per_batch = cfg_.train.batch_size * comm_.size();
+    // Random validation batches, a function of (seed, step): the same after a resume.
+    std::vector<uint32_t> picked = random_examples(valid_pairs_->size(), uint64_t(cfg_.train.valid_batches) * per_batch,
+                                                   cfg_.train.seed, uint64_t(state_.step));
+    double loss_sum = 0;
+    int64_t tokens = 0, labels = 0;
+    for (size_t begin = 0; begin < picked.size(); begin += size_t(per_batch)) {
+      std::vector<std::vector<int64_t>> sources, targets;
+      // Rank r takes every world-th example of the batch.
+      for (size_t i = begin + size_t(comm_.rank()); i < std::min(picked.size(), begin + size_t(per_batch));
+           i += size_t(comm_.size())) {
+        TokenExample ex = valid_pairs_->get(picked[i]);
+        sources.push_back(std::move(ex.source));
+        targets.push_back(std::move(ex.target));
+      }
+      if (sources.empty()) continue;
+      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, vocab_size_);
+      torch::Tensor logits = forward(b);
+      loss_sum += model::sequence_loss_sum(logits.to(torch::kFloat32), b.labels.to(device_)).item<double>();
+      tokens += b.label_tokens + b.source_tokens;
+      labels += b.label_tokens;
+    }
+    model_->train();
+    const double total_loss = comm_.allreduce_host(loss_sum, dist::ReduceOp::sum);
+    const int64_t total_labels = comm_.allreduce_host(labels, dist::ReduceOp::sum);
+    const int64_t total_tokens = comm_.allreduce_host(tokens, dist::ReduceOp::sum);
+    const double loss = total_loss / double(std::max<int64_t>(total_labels, 1));
+    const bool best = !state_.has_best || loss < state_.best_valid_loss;
+    state_.last_valid_loss = loss;
+    state_.has_last_valid = true;
+    if (best) {
+      state_.best_valid_loss = loss;
+      state_.has_best = true;
+      best_since_checkpoint_ = true;
+    }
+    const double elapsed = seconds_since(start);
+    if (comm_.rank() == 0) {
+      spdlog::info("step {} | valid loss {:.4f}{} | {} pairs in {:.1f} s", state_.step, loss, best ? " (best)" : "",
+                   picked.size(), elapsed);
+      metrics_->append({{"step", state_.step},
+                        {"split", "valid"},
+                        {"loss", loss},
+                        {"lr", lr},
+                        {"tokens_per_s", double(total_tokens) / std::max(elapsed, 1e-9)},
+                        {"time_s", seconds_since(run_start_)},
+                        {"pairs", picked.size()}});
+    }
+  }
+
+  void save_checkpoint() {
+    Clock::time_point start = Clock::now();
+    const int64_t step = state_.step;
+    std::string staging = store_.staging_dir(step);
+    if (comm_.rank() == 0) store_.begin(step);
+    comm_.barrier();
+    save_rng_state(staging, comm_.rank());
+    comm_.barrier();
+    if (comm_.rank() == 0) {
+      model::save_model(model_, staging);
+      save_optimizer(*optimizer_, staging);
+      util::write_file_atomic(staging + "/trainer_state.json", state_to_json(state_));
+      util::write_file_atomic(staging + "/config.yaml", util::dump_config(cfg_));
+      if (corpus_) util::write_file_atomic(staging + "/tokenizer.json", corpus_->tokenizer_json());
+      store_.commit(step, best_since_checkpoint_, cfg_.train.keep_last);
+      spdlog::info("checkpoint {}{} in {:.1f} s", store_.final_dir(step), best_since_checkpoint_ ? " (best)" : "",
+                   seconds_since(start));
+    }
+    best_since_checkpoint_ = false;
+    comm_.barrier();
+  }
+
+  void write_samples() {
+    if (comm_.rank() != 0 || valid_pairs_->size() == 0) return;
+    std::vector<uint32_t> picked =
+        random_examples(valid_pairs_->size(), uint64_t(cfg_.train.sample_count), cfg_.train.seed ^ 0x5a5a, state_.step);
+    std::vector<TokenExample> examples;
+    for (uint32_t i : picked) examples.push_back(valid_pairs_->get(i));
+    const std::string dir = (fs::path(run_.run_dir) / "samples" / fmt::format("step-{:08d}", state_.step)).string();
+    write_training_samples(model_, examples, picked, dir, cfg_.train.sample_max_tokens, device_,
+                           corpus_ ? corpus_->tokenizer_json() : std::string());
+  }
+
+  static std::string format_duration(double s) {
+    if (!std::isfinite(s) || s < 0) return "?";
+    const int64_t total = int64_t(s);
+    return fmt::format("{}:{:02d}:{:02d}", total / 3600, (total / 60) % 60, total % 60);
+  }
+
+  TrainConfig cfg_;
+  RunOptions run_;
+  dist::Communicator& comm_;
+  CheckpointStore store_;
+  torch::Device device_{torch::kCPU};
+  std::optional<data::Corpus> corpus_;
+  std::unique_ptr<PairSource> train_pairs_, valid_pairs_;
+  int vocab_size_ = 0;
+  std::string tokenizer_sha256_;
+  std::string config_sha256_;
+  model::Seq2SeqTransformer model_{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  LrSchedule schedule_;
+  TrainerState state_;
+  std::optional<MetricsLog> metrics_;
+  Clock::time_point run_start_ = Clock::now();
+  bool best_since_checkpoint_ = false;
+  bool warned_no_valid_ = false;
+};
+
+}  // namespace
+
+int train(const TrainConfig& config, const RunOptions& run, dist::Communicator& comm) {
+  Trainer trainer(config, run, comm);
+  return trainer.run();
+}
+
+}  // namespace acc::train
