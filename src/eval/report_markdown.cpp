@@ -1,0 +1,123 @@
+// report.md: the numbers of report.json as tables that mirror the thesis's
+// Table 2 and Figs. 14-17, with the plots linked when they exist.
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "accompanist/eval/report.h"
+
+namespace acc::eval {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// A number with 4 decimals, or "n/a" for null / missing.
+std::string num(const json& value, int decimals = 4) {
+  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
+  if (value.is_number()) return fmt::format("{:.{}f}", value.get<double>(), decimals);
+  return "n/a";
+}
+
+const json& at(const json& j, std::initializer_list<const char*> path) {
+  static const json null_value;
+  const json* node = &j;
+  for (const char* key : path) {
+    if (!node->is_object() || !node->contains(key)) return null_value;
+    node = &(*node)[key];
+  }
+  return *node;
+}
+
+}  // namespace
+
+std::string render_markdown(const json& r) {
+  std::ostringstream md;
+  md << "# Evaluation report\n\n";
+  md << "Mode: `" << at(r, {"mode"}).get<std::string>() << "`, git revision `"
+     << (at(r, {"git_revision"}).is_string() ? at(r, {"git_revision"}).get<std::string>() : "?") << "`, seed "
+     << num(at(r, {"settings", "seed"})) << ". Definitions: docs/evaluation.md.\n\n";
+
+  md << "## Summary\n\n| measure | value |\n|---|---|\n";
+  md << "| samples | " << num(r["samples"]) << " |\n";
+  md << "| decodable (generated part with at least one note) | " << num(r["decodable"]) << " |\n";
+  md << "| grammar error rate (generated) | " << num(r["grammar_error_rate"]) << " |\n";
+  md << "| empty-bar rate, reference | " << num(at(r, {"empty_bar_rate", "reference"})) << " |\n";
+  md << "| empty-bar rate, generated | " << num(at(r, {"empty_bar_rate", "generated"})) << " |\n";
+  md << "| empty-bar rate, validation | " << num(at(r, {"empty_bar_rate", "validation"})) << " |\n\n";
+
+  md << "## Rhythm (thesis 4.3.1)\n\n";
+  md << "Average Levenshtein distances of " << num(at(r, {"rhythm", "levenshtein", "random_pairs"}))
+     << " randomly picked pairs of 32-position bar rhythm strings (thesis Table 2).\n\n";
+  md << "| pairs | mean distance |\n|---|---|\n";
+  md << "| generated - validation | " << num(at(r, {"rhythm", "levenshtein", "generated"})) << " |\n";
+  md << "| mock - validation | " << num(at(r, {"rhythm", "levenshtein", "mock"})) << " |\n";
+  md << "| validation - validation (the data's own spread) | " << num(at(r, {"rhythm", "levenshtein", "pairs"}))
+     << " |\n";
+  md << "| reference - validation | " << num(at(r, {"rhythm", "levenshtein", "reference"})) << " |\n";
+  md << "| generated bar i - reference bar i (same sample) | " << num(at(r, {"rhythm", "levenshtein", "aligned"}))
+     << " |\n\n";
+
+  md << "| per bar | validation | reference | generated | mock |\n|---|---|---|---|---|\n";
+  md << "| notes | " << num(at(r, {"rhythm", "notes_per_bar", "validation"})) << " | "
+     << num(at(r, {"rhythm", "notes_per_bar", "reference"})) << " | "
+     << num(at(r, {"rhythm", "notes_per_bar", "generated"})) << " | |\n";
+  md << "| onset positions | " << num(at(r, {"rhythm", "onsets_per_bar", "validation"})) << " | "
+     << num(at(r, {"rhythm", "onsets_per_bar", "reference"})) << " | "
+     << num(at(r, {"rhythm", "onsets_per_bar", "generated"})) << " | "
+     << num(at(r, {"rhythm", "onsets_per_bar", "mock"})) << " |\n\n";
+
+  md << "Onsets at each position per bar (Figs. 14-15; `plots/position_hist.png`):\n\n";
+  md << "| position | validation | generated | mock |\n|---|---|---|---|\n";
+  const json& hist = at(r, {"rhythm", "position_hist"});
+  for (size_t p = 0; p < 32; ++p) {
+    auto cell = [&](const char* set) {
+      const json& h = at(hist, {set});
+      return h.is_array() && p < h.size() ? num(h[p]) : std::string("n/a");
+    };
+    md << "| " << p << " | " << cell("validation") << " | " << cell("generated") << " | " << cell("mock") << " |\n";
+  }
+
+  md << "\n## Tonality (thesis 4.3.2)\n\n";
+  md << "Fraction of the " << num(at(r, {"key", "samples"}))
+     << " samples with a reference key whose key is among the top k Krumhansl-Schmuckler keys (Figs. 16-17; "
+        "`plots/key_topk.png`).\n\n";
+  md << "| k | generated | shuffled (random pairing) | random key order | source part |\n|---|---|---|---|---|\n";
+  const json& topk = at(r, {"key", "topk_match"});
+  for (size_t k = 0; k < 24; ++k) {
+    auto cell = [&](const char* set) {
+      const json& c = at(topk, {set});
+      return c.is_array() && k < c.size() ? num(c[k]) : std::string("n/a");
+    };
+    md << "| " << k + 1 << " | " << cell("generated") << " | " << cell("shuffled") << " | " << cell("random_order")
+       << " | " << cell("source") << " |\n";
+  }
+
+  md << "\n## Beyond the thesis\n\n| measure | reference | generated |\n|---|---|---|\n";
+  auto row = [&](const char* label, const json& node) {
+    md << "| " << label << " | " << num(at(node, {"reference"})) << " | " << num(at(node, {"generated"})) << " |\n";
+  };
+  row("pitch range (semitones)", at(r, {"pitch", "range"}));
+  row("pitch-class entropy (bits)", at(r, {"pitch", "class_entropy"}));
+  row("scale consistency", at(r, {"pitch", "scale_consistency"}));
+  row("polyphony", at(r, {"polyphony"}));
+  row("groove consistency", at(r, {"groove_consistency"}));
+  row("chroma agreement with the source", at(r, {"chroma_agreement"}));
+  row("empty-bar rate", at(r, {"empty_bar_rate"}));
+
+  md << "\n## Tokens (thesis Figs. 10-11; `plots/token_hist.png`)\n\n";
+  md << "| set | sequences | base tokens | BPE tokens | base per BPE token | BPE ids used "
+        "|\n|---|---|---|---|---|---|\n";
+  for (const char* set : {"validation", "generated"}) {
+    const json& t = at(r, {"token_histograms", set});
+    md << "| " << set << " | " << num(at(t, {"sequences"})) << " | " << num(at(t, {"base_tokens"})) << " | "
+       << num(at(t, {"bpe_tokens"})) << " | " << num(at(t, {"compression"}), 3) << " | " << num(at(t, {"bpe_ids_used"}))
+       << " |\n";
+  }
+  md << "\n## Plots\n\n";
+  for (const char* plot : {"position_hist", "key_topk", "token_hist", "notes_per_bar", "piano_rolls"})
+    md << "![" << plot << "](plots/" << plot << ".png)\n";
+  return md.str();
+}
+
+}  // namespace acc::eval
