@@ -88,6 +88,7 @@ void TrainOptions::visit(util::ConfigVisitor& v) {
   v.field("max_bad_steps", max_bad_steps, 1);
   v.field("threads", threads, 0, 4096);
   v.field("precision", precision, {"auto", "fp32", "bf16"});
+  v.field("check_replicas_every", check_replicas_every, 0);
   v.field("peak_tflops", peak_tflops, 0.0);
 }
 

@@ -118,16 +118,16 @@ class Trainer {
     mc.validate();
     config_sha256_ = util::sha256_hex(util::dump_config(cfg_));
     if (resume_dir) {
-      const model::ModelConfig stored = model::load_model_config(*resume_dir);
-      if (stored != mc)
-        throw Error(*resume_dir, "checkpoint has a different model shape than the config (" + stored.to_json() +
-                                     " vs " + mc.to_json() + ")");
       state_ = state_from_json(util::read_file_text(*resume_dir + "/trainer_state.json"),
                                *resume_dir + "/trainer_state.json");
       if (state_.tokenizer_sha256 != tokenizer_sha256_)
         throw Error(cfg_.data.corpus, "corpus tokenizer differs from the checkpoint's (" +
                                           tokenizer_sha256_.substr(0, 12) + " vs " +
                                           state_.tokenizer_sha256.substr(0, 12) + ")");
+      const model::ModelConfig stored = model::load_model_config(*resume_dir);
+      if (stored != mc)
+        throw Error(*resume_dir, "checkpoint has a different model shape than the config (" + stored.to_json() +
+                                     " vs " + mc.to_json() + ")");
       model_ = model::load_model(*resume_dir);
     } else {
       torch::manual_seed(mix_seed(cfg_.train.seed, 0));  // the same initial weights on every rank
@@ -210,6 +210,7 @@ class Trainer {
       state_.position = plan.next(data.position);
       accumulate(interval, r, data);
 
+      if (t.check_replicas_every > 0 && state_.step % t.check_replicas_every == 0) check_parameters_identical();
       if (state_.step % t.log_every == 0 || state_.step == t.max_steps) log_interval(interval, lr);
       if (t.valid_every > 0 && state_.step % t.valid_every == 0) run_validation(lr);
       if (t.sample_every > 0 && state_.step % t.sample_every == 0) write_samples();
@@ -274,6 +275,13 @@ class Trainer {
     }
     r.compute_s = seconds_since(start) - r.comm_s;
     return r;
+  }
+
+  // Every rank must hold the same parameters after every update.
+  void check_parameters_identical() {
+    dist::check_same_on_all_ranks(comm_, "parameters after step " + std::to_string(state_.step),
+                                  dist::parameters_sha256(*model_));
+    if (comm_.rank() == 0) spdlog::debug("step {}: parameters identical on all ranks", state_.step);
   }
 
   torch::Tensor forward(const model::Batch& b) {

@@ -1,0 +1,141 @@
+// accompanist-train as one process: learning, exact resume after SIGTERM,
+// crash safety of checkpoints, and clear errors for bad inputs.
+#include <signal.h>
+
+#include "accompanist/train/checkpoint_store.h"
+#include "trainer_test_support.h"
+
+namespace acc::testing {
+namespace {
+
+TEST(TrainerCli, LossesDecreaseAndRunDirIsComplete) {
+  const std::string dir = fresh_dir("learn");
+  const std::string corpus = write_copy_corpus(dir);
+  auto r = run_command(train_command(dir + "/run", "--set data.corpus=" + corpus +
+                                                       " --set train.max_steps=120 --set train.valid_every=40"
+                                                       " --set train.checkpoint_every=40 --set train.sample_every=60"),
+                       300);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto train = losses(dir + "/run", "train");
+  auto valid = losses(dir + "/run", "valid");
+  ASSERT_GE(train.size(), 10u);
+  ASSERT_EQ(valid.size(), 3u);
+  EXPECT_LT(train.back().second, 0.7 * train.front().second);
+  EXPECT_LT(valid.back().second, valid.front().second);
+  EXPECT_TRUE(fs::exists(dir + "/run/config.yaml"));
+  EXPECT_TRUE(fs::exists(dir + "/run/samples/step-00000060/samples.jsonl"));
+  train::CheckpointStore store(dir + "/run");
+  EXPECT_EQ(store.complete_steps(), (std::vector<int64_t>{80, 120}));  // keep_last 2
+  EXPECT_TRUE(train::CheckpointStore::is_complete(store.best_dir()));
+  for (const char* f :
+       {"model.pt", "model.yaml", "optimizer.pt", "trainer_state.json", "tokenizer.json", "config.yaml"})
+    EXPECT_TRUE(fs::exists(store.final_dir(120) + "/" + f)) << f;
+}
+
+// Run 40 steps; run again, SIGTERM it part way, resume: the same losses and
+// parameters, bit for bit (CPU, one thread).
+TEST(TrainerCli, ResumeAfterSigtermIsExact) {
+  const std::string dir = fresh_dir("resume");
+  const std::string corpus = write_copy_corpus(dir);
+  const std::string sets = "--set data.corpus=" + corpus +
+                           " --set train.log_every=1 --set model.dropout=0.1 --set train.checkpoint_every=100";
+  auto full = run_command(train_command(dir + "/full", sets), 300);
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+
+  const std::string run = dir + "/stopped";
+  const pid_t pid = spawn_command(train_command(run, sets + " --set train.max_steps=100000"), dir + "/stopped.log");
+  // Stop once a few steps are logged (the exact step does not matter).
+  for (int i = 0; i < 3000 && losses_or_empty(run).size() < 12; ++i) usleep(10000);
+  kill(pid, SIGTERM);
+  ASSERT_EQ(wait_command(pid, 60), 0) << read_text(dir + "/stopped.log");
+  train::CheckpointStore store(run);
+  ASSERT_FALSE(store.complete_steps().empty()) << read_text(dir + "/stopped.log");
+  const int64_t stopped_at = store.complete_steps().back();
+  EXPECT_GE(stopped_at, 12);
+  EXPECT_LT(stopped_at, 40) << "the run was not stopped early enough to test resuming";
+
+  auto resumed = run_command(train_command(run, sets + " --resume auto"), 300);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resumed from"), std::string::npos);
+  auto a = losses(dir + "/full", "train"), b = losses(run, "train");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].first, b[i].first);
+    EXPECT_EQ(a[i].second, b[i].second) << "step " << a[i].first;
+  }
+  EXPECT_EQ(losses(dir + "/full", "valid"), losses(run, "valid"));
+  EXPECT_EQ(max_parameter_difference(dir + "/full/checkpoints/step-00000040", run + "/checkpoints/step-00000040"), 0.0);
+}
+
+// A checkpoint write killed half way (no COMPLETE marker) is never resumed from.
+TEST(TrainerCli, ResumeSkipsIncompleteCheckpoints) {
+  const std::string dir = fresh_dir("incomplete");
+  const std::string corpus = write_copy_corpus(dir);
+  const std::string sets = "--set data.corpus=" + corpus + " --set train.max_steps=20 --set train.checkpoint_every=20";
+  ASSERT_EQ(run_command(train_command(dir + "/run", sets), 300).exit_code, 0);
+  train::CheckpointStore store(dir + "/run");
+  // What kill -9 can leave: a staging folder, and a step folder without its marker.
+  fs::create_directories(store.staging_dir(30));
+  fs::copy(store.final_dir(20), store.final_dir(30), fs::copy_options::recursive);
+  fs::remove(store.final_dir(30) + "/COMPLETE");
+  fs::resize_file(store.final_dir(30) + "/model.pt", 10);
+  auto r = run_command(train_command(dir + "/run", sets + " --set train.max_steps=30 --resume auto"), 300);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("step-00000020 (step 20)"), std::string::npos) << r.output;
+  EXPECT_TRUE(train::CheckpointStore::is_complete(store.final_dir(30)));
+  EXPECT_FALSE(fs::exists(store.staging_dir(30)));
+}
+
+// kill -9 at arbitrary moments, then --resume auto: always a loadable checkpoint.
+TEST(TrainerCli, KillNineThenResume) {
+  const std::string dir = fresh_dir("kill9");
+  const std::string corpus = write_copy_corpus(dir);
+  const std::string sets = "--set data.corpus=" + corpus + " --set train.checkpoint_every=2 --set train.log_every=1";
+  const std::string run = dir + "/run";
+  for (int round = 0; round < 3; ++round) {
+    const pid_t pid = spawn_command(train_command(run, sets + " --set train.max_steps=100000 --resume auto"),
+                                    dir + "/log" + std::to_string(round));
+    const size_t target = losses_or_empty(run).size() + 5;
+    for (int i = 0; i < 3000 && losses_or_empty(run).size() < target; ++i) usleep(5000);
+    usleep(3000 * round);
+    kill(-pid, SIGKILL);
+    wait_command(pid, 30);
+  }
+  auto r = run_command(train_command(run, sets + " --set train.max_steps=60 --resume auto"), 300);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("resumed from"), std::string::npos);
+}
+
+void expect_clean_error(const CommandResult& r, const std::string& text) {
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("error: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(text), std::string::npos) << r.output;
+}
+
+TEST(TrainerCli, BadInputsGiveClearErrors) {
+  const std::string dir = fresh_dir("bad");
+  const std::string corpus = write_copy_corpus(dir);
+  expect_clean_error(run_command(train_command(dir + "/a", "--set train.bath_size=3"), 60),
+                     "train.bath_size: unknown key");
+  expect_clean_error(run_command(train_command(dir + "/a", "--set train.batch_size=abc"), 60),
+                     "train.batch_size: expected a positive integer");
+  expect_clean_error(run_command(train_command(dir + "/a", "--set data.corpus=" + dir + "/missing.h5"), 60),
+                     "missing.h5: no such file");
+  expect_clean_error(run_command(train_binary() + " --config " + dir + "/nope.yaml --run-dir " + dir + "/a", 60),
+                     "nope.yaml: no such file");
+  // Resuming with another model shape or another tokenizer.
+  const std::string sets = "--set data.corpus=" + corpus + " --set train.max_steps=4 --set train.checkpoint_every=4";
+  ASSERT_EQ(run_command(train_command(dir + "/run", sets), 120).exit_code, 0);
+  expect_clean_error(run_command(train_command(dir + "/run", sets + " --set model.d_model=48 --resume auto"), 60),
+                     "different model shape");
+  const std::string other = write_copy_corpus(fresh_dir("bad_other"), 3);
+  expect_clean_error(
+      run_command(train_command(dir + "/run", sets + " --set data.corpus=" + other + " --resume auto"), 60),
+      "tokenizer differs");
+  // A fresh run into a directory that holds checkpoints.
+  expect_clean_error(run_command(train_command(dir + "/run", sets), 60), "--resume auto");
+}
+
+}  // namespace
+}  // namespace acc::testing

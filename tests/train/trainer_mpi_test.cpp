@@ -1,0 +1,83 @@
+// accompanist-train under `mpirun -n 2`: identical replicas after every step,
+// the same training as one rank with the global batch, and clean failures.
+#include "trainer_test_support.h"
+
+namespace acc::testing {
+namespace {
+
+TEST(TrainerMpi, TwoRanksKeepIdenticalParametersAndLearn) {
+  const std::string dir = fresh_dir("mpi_learn");
+  const std::string corpus = write_copy_corpus(dir);
+  auto r =
+      run_command(mpirun2() + " " +
+                      train_command(dir + "/run", "--set data.corpus=" + corpus +
+                                                      " --set train.max_steps=60 --set train.check_replicas_every=1"
+                                                      " --set train.batch_size=2"),
+                  300);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 rank(s), backend mpi"), std::string::npos) << r.output;
+  auto valid = losses(dir + "/run", "valid");
+  ASSERT_EQ(valid.size(), 3u);
+  EXPECT_LT(valid.back().second, valid.front().second);
+}
+
+// 2 ranks x batch b == 1 rank x batch 2b == 1 rank x batch b x 2 accumulation.
+TEST(TrainerMpi, DataParallelEqualsOneRankWithTheGlobalBatch) {
+  const std::string dir = fresh_dir("mpi_equiv");
+  const std::string corpus = write_copy_corpus(dir);
+  // Adam divides by sqrt(v) + eps: with the default eps, parameters whose
+  // gradients are ~1e-9 (float rounding of a different summation order) move
+  // by ~lr either way. A larger eps keeps the comparison about the gradients.
+  const std::string common =
+      "--set data.corpus=" + corpus + " --set train.max_steps=20 --set model.dropout=0 --set train.eps=1e-4";
+  auto two = run_command(mpirun2() + " " + train_command(dir + "/two", common + " --set train.batch_size=2"), 300);
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  auto one = run_command(train_command(dir + "/one", common + " --set train.batch_size=4"), 300);
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  auto acc =
+      run_command(train_command(dir + "/acc", common + " --set train.batch_size=2 --set train.accumulation=2"), 300);
+  ASSERT_EQ(acc.exit_code, 0) << acc.output;
+  const std::string ckpt = "/checkpoints/step-00000020";
+  EXPECT_LT(max_parameter_difference(dir + "/two" + ckpt, dir + "/one" + ckpt), 1e-5);
+  EXPECT_LT(max_parameter_difference(dir + "/acc" + ckpt, dir + "/one" + ckpt), 1e-5);
+  auto a = losses(dir + "/two", "train"), b = losses(dir + "/one", "train");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i].second, b[i].second, 1e-5);
+}
+
+TEST(TrainerMpi, ResumeOnTwoRanks) {
+  const std::string dir = fresh_dir("mpi_resume");
+  const std::string corpus = write_copy_corpus(dir);
+  const std::string sets = "--set data.corpus=" + corpus + " --set train.batch_size=2 --set train.log_every=1";
+  auto full = run_command(mpirun2() + " " + train_command(dir + "/full", sets), 300);
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  auto half = run_command(mpirun2() + " " + train_command(dir + "/half", sets + " --set train.max_steps=20"), 300);
+  ASSERT_EQ(half.exit_code, 0) << half.output;
+  auto rest = run_command(mpirun2() + " " + train_command(dir + "/half", sets + " --resume auto"), 300);
+  ASSERT_EQ(rest.exit_code, 0) << rest.output;
+  EXPECT_EQ(losses(dir + "/full", "train"), losses(dir + "/half", "train"));
+}
+
+void expect_clean_failure(const CommandResult& r, const std::string& text) {
+  EXPECT_FALSE(r.timed_out) << "the job hung";
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find(text), std::string::npos) << r.output;
+}
+
+TEST(TrainerMpi, BadInputsFailOnEveryRankWithoutHanging) {
+  const std::string dir = fresh_dir("mpi_bad");
+  const std::string corpus = write_copy_corpus(dir);
+  auto unknown = run_command(mpirun2() + " " + train_command(dir + "/a", "--set train.bogus=1"), 90);
+  expect_clean_failure(unknown, "train.bogus: unknown key");
+  auto missing = run_command(mpirun2() + " " + train_command(dir + "/a", "--set data.corpus=/nonexistent.h5"), 90);
+  expect_clean_failure(missing, "/nonexistent.h5: no such file");
+  // Ranks with different configs: the start-up check fails on both.
+  auto mismatch = run_command(std::string(ACC_MPIEXEC) + " --oversubscribe --allow-run-as-root -n 1 " +
+                                  train_command(dir + "/b", "--set data.corpus=" + corpus) + " : -n 1 " +
+                                  train_command(dir + "/b", "--set data.corpus=" + corpus + " --set train.lr=0.5"),
+                              90);
+  expect_clean_failure(mismatch, "differs across ranks");
+}
+
+}  // namespace
+}  // namespace acc::testing
