@@ -1,44 +1,66 @@
 #!/usr/bin/env bash
-# The main job end to end on the embedded default corpus (Debian's MIDI songs).
-# Each step is skipped when its output is already complete, so an interrupted
-# run picks up where it stopped.
-#   scripts/quickstart.sh [WORK_DIR]     (default: runs/quickstart)
+# The main job end to end on the embedded default corpus (Debian's MIDI songs):
+# install and build, fetch the songs, prep both directions, train cpu_small
+# with mpirun -n 2 (validation, checkpoints), generate 20 bass lines, evaluate
+# them, plot the loss curves. Every step skips what is already complete and the
+# training resumes from its last checkpoint, so an interrupted run continues.
+#   scripts/quickstart.sh [--steps N] [--samples N] [--work DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=${1:-runs/quickstart}
+steps=600
+samples=20
+work=runs/quickstart
+while (($#)); do
+  case "$1" in
+    --steps) steps=$2; shift 2 ;;
+    --samples) samples=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    *) echo "error: quickstart.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
 mkdir -p "$work"
+bin=build/bin
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+ranks=$(( $(nproc) >= 2 ? 2 : 1 ))
 
 echo "== 1. install and build"
 scripts/setup.sh
 
-echo "== 2. fetch the default corpus (simutrans-data, openttd-openmsx)"
+echo "== 2. fetch the default corpus (Debian packages simutrans-data, openttd-openmsx)"
 datasets/debian/fetch.sh data/debian
 
-echo "== 3. read every song: parts, families, notes"
-summary="$work/corpus_summary.json"
-if [[ ! -f "$summary" ]]; then
-  tmp="$summary.tmp"
-  : > "$tmp.lines"
-  find data/debian -type f \( -iname '*.mid' -o -iname '*.midi' -o -iname '*.rmi' \) -print0 | sort -z |
-    while IFS= read -r -d '' f; do
-      if build/bin/accompanist inspect "$f" > "$tmp.one" 2> "$tmp.err"; then
-        /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps({"file": sys.argv[2], "tpq": d["ticks_per_quarter"], "programs": [p["program"] for p in d["parts"] if not p["is_drum"]], "notes": sum(len(p["notes"]) for p in d["parts"])}))' "$tmp.one" "$f" >> "$tmp.lines"
-      else
-        echo "skipped: $(cat "$tmp.err")"
-      fi
-    done
-  /usr/bin/python3 - "$tmp.lines" "$tmp" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-piano = lambda r: any(0 <= p <= 7 for p in r["programs"])
-bass = lambda r: any(32 <= p <= 39 for p in r["programs"])
-out = {"files": len(rows), "with_piano": sum(map(piano, rows)), "with_bass": sum(map(bass, rows)),
-       "with_both": sum(1 for r in rows if piano(r) and bass(r)), "notes": sum(r["notes"] for r in rows)}
-json.dump(out, open(sys.argv[2], "w"), indent=2)
-PY
-  mv "$tmp" "$summary"
-  rm -f "$tmp.lines" "$tmp.one" "$tmp.err"
+echo "== 3. prep: MIDI -> 96-beat snippets -> REMI + BPE -> HDF5, both directions"
+for dir in bass piano; do
+  direction="piano->bass"; [[ $dir == piano ]] && direction="bass->piano"
+  if [[ ! -f data/corpus/$dir/corpus.h5 ]]; then
+    mkdir -p data/corpus/$dir
+    "$bin/accompanist" prep --config configs/prep/default.yaml --input data/debian \
+      --output data/corpus/$dir/corpus.h5 --set "direction=$direction"
+  fi
+done
+
+echo "== 4. train the bass model (cpu_small, $ranks ranks, $steps steps; resumes if interrupted)"
+launch/local.sh "$ranks" configs/train/cpu_small.yaml "$work/train_bass" \
+  --set data.corpus=data/corpus/bass/corpus.h5 --set train.max_steps="$steps"
+
+echo "== 5. generate $samples bass lines for validation piano parts"
+if [[ ! -f "$work/samples/samples.jsonl" ]]; then
+  "$bin/accompanist" generate --checkpoint "$work/train_bass/checkpoints/best" --corpus data/corpus/bass/corpus.h5 \
+    --split valid --count "$samples" --out "$work/samples" --top-k 3 --temperature 1 --seed 1
 fi
-cat "$summary"
-echo
-echo "done: $summary"
+
+echo "== 6. evaluate (rhythm, tonality, grammar) against the validation set"
+"$bin/accompanist" evaluate --samples "$work/samples" --corpus data/corpus/bass/corpus.h5 --out "$work/report"
+
+echo "== 7. loss curves"
+/usr/bin/python3 scripts/plot_metrics.py "$work/train_bass" --out "$work/loss.png" || echo "warning: no plot (matplotlib?)"
+
+cat <<EOT
+
+done.
+  corpus reports:  data/corpus/{bass,piano}/prep_report.json
+  training run:    $work/train_bass (metrics.jsonl, checkpoints/)
+  loss curves:     $work/loss.png
+  samples (MIDI):  $work/samples/*.mid
+  report:          $work/report/report.md (report.json, plots)
+EOT

@@ -35,7 +35,8 @@ std::string slurp(const fs::path& p) {
 }
 
 fs::path work_dir() {
-  const fs::path dir = fs::path(ACC_BINARY_DIR) / "tests" / "inspect_test";
+  // Per process: ctest runs the tests of this file in parallel.
+  const fs::path dir = fs::path(ACC_BINARY_DIR) / "tests" / ("inspect_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
   return dir;
 }
