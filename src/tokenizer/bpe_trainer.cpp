@@ -1,0 +1,198 @@
+// BPE training with incremental pair counts. The corpus is one array of
+// symbols linked inside each sequence; every pair keeps the positions where it
+// was formed (some go stale and are checked when used), so merging a pair
+// visits only its own occurrences, as in Hugging Face's trainer but without
+// rescanning whole words.
+#include <algorithm>
+#include <cassert>
+#include <deque>
+#include <queue>
+#include <string>
+#include <unordered_map>
+
+#include "accompanist/tokenizer/bpe.h"
+#include "accompanist/util/error.h"
+
+namespace acc::tokenizer {
+namespace {
+
+struct PairStats {
+  int64_t count = 0;
+  std::vector<uint32_t> positions;  // left symbol of each occurrence, increasing
+  uint32_t touched = 0;             // last merge that raised the count (1-based)
+};
+
+// (a, b) -> stats slot; dense for small vocabularies.
+class PairTable {
+ public:
+  explicit PairTable(size_t vocab) : vocab_(vocab) {
+    if (vocab_ <= kDenseLimit) dense_.assign(vocab_ * vocab_, -1);
+  }
+  int32_t find(TokenId a, TokenId b) const {
+    if (!dense_.empty()) return dense_[size_t(a) * vocab_ + size_t(b)];
+    auto it = sparse_.find(key(a, b));
+    return it == sparse_.end() ? -1 : it->second;
+  }
+  PairStats& get(TokenId a, TokenId b) {
+    int32_t* slot;
+    if (!dense_.empty()) {
+      slot = &dense_[size_t(a) * vocab_ + size_t(b)];
+    } else {
+      slot = &sparse_.emplace(key(a, b), -1).first->second;
+    }
+    if (*slot < 0) {
+      *slot = int32_t(stats_.size());
+      stats_.emplace_back();
+    }
+    return stats_[size_t(*slot)];
+  }
+
+ private:
+  static constexpr size_t kDenseLimit = 2048;
+  static uint64_t key(TokenId a, TokenId b) { return (uint64_t(uint32_t(a)) << 32) | uint32_t(b); }
+  size_t vocab_;
+  std::vector<int32_t> dense_;
+  std::unordered_map<uint64_t, int32_t> sparse_;
+  std::deque<PairStats> stats_;  // deque: references stay valid while it grows
+};
+
+struct Candidate {
+  int64_t count;
+  TokenId a, b;
+};
+// Most frequent first; ties to the smaller (a, b).
+struct LowerPriority {
+  bool operator()(const Candidate& x, const Candidate& y) const {
+    if (x.count != y.count) return x.count < y.count;
+    if (x.a != y.a) return x.a > y.a;
+    return x.b > y.b;
+  }
+};
+
+bool mergeable(TokenId id) {
+  return id >= kNumSpecial;
+}
+
+}  // namespace
+
+std::vector<Merge> train_bpe(const TokenId* tokens, const uint64_t* offsets, size_t num_sequences,
+                             const BpeTrainOptions& options) {
+  if (options.vocab_size < size_t(kBaseVocabSize) || options.vocab_size > 65535) {
+    throw Error("BPE vocabulary size",
+                std::to_string(options.vocab_size) + " is outside " + std::to_string(kBaseVocabSize) + "..65535");
+  }
+  const size_t wanted = options.vocab_size - size_t(kBaseVocabSize);
+  std::vector<Merge> merges;
+  if (num_sequences == 0 || wanted == 0) return merges;
+  const uint64_t begin = offsets[0];
+  const uint64_t total = offsets[num_sequences] - begin;
+  if (total >= uint64_t(INT32_MAX)) {
+    throw Error("BPE training", std::to_string(total) + " tokens exceed the 2^31 this trainer indexes");
+  }
+  const size_t n = size_t(total);
+  std::vector<int32_t> c(tokens + begin, tokens + begin + n), prev(n), next(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (c[i] < 0 || c[i] >= kBaseVocabSize) {
+      throw Error("BPE training", "token " + std::to_string(i) + " has id " + std::to_string(c[i]) +
+                                      ", not a base REMI id (0.." + std::to_string(kBaseVocabSize - 1) + ")");
+    }
+  }
+  for (size_t s = 0; s < num_sequences; ++s) {
+    const size_t lo = size_t(offsets[s] - begin), hi = size_t(offsets[s + 1] - begin);
+    for (size_t i = lo; i < hi; ++i) {
+      prev[i] = i > lo ? int32_t(i - 1) : -1;
+      next[i] = i + 1 < hi ? int32_t(i + 1) : -1;
+    }
+  }
+
+  PairTable pairs(options.vocab_size);
+  for (size_t i = 0; i < n; ++i) {
+    if (next[i] < 0 || !mergeable(c[i]) || !mergeable(c[size_t(next[i])])) continue;
+    PairStats& st = pairs.get(c[i], c[size_t(next[i])]);
+    ++st.count;
+    st.positions.push_back(uint32_t(i));
+  }
+  std::priority_queue<Candidate, std::vector<Candidate>, LowerPriority> queue;
+  for (TokenId a = kNumSpecial; a < kBaseVocabSize; ++a) {
+    for (TokenId b = kNumSpecial; b < kBaseVocabSize; ++b) {
+      if (pairs.find(a, b) >= 0) {
+        int64_t count = pairs.get(a, b).count;
+        if (count > 0) queue.push({count, a, b});
+      }
+    }
+  }
+
+  std::vector<std::pair<TokenId, TokenId>> raised;  // pairs whose count rose in this merge
+  while (merges.size() < wanted && !queue.empty()) {
+    Candidate top = queue.top();
+    queue.pop();
+    PairStats& stats = pairs.get(top.a, top.b);
+    if (stats.count != top.count) {  // stale entry: requeue with the current count
+      if (stats.count > 0) queue.push({stats.count, top.a, top.b});
+      continue;
+    }
+    const TokenId a = top.a, b = top.b;
+    const TokenId merged = TokenId(kBaseVocabSize + merges.size());
+    merges.emplace_back(a, b);
+    const uint32_t stamp = uint32_t(merges.size());
+    std::vector<uint32_t> positions = std::move(stats.positions);
+    stats.positions = {};
+    stats.count = 0;  // merged: never a candidate again (new pairs all contain newer ids)
+    // Left to right matters for pairs (a, a). Positions arrive in order: from
+    // the first scan, or, for a pair with a newer id, all while the merge that
+    // created that id went left to right (see Bpe's encoder for the argument).
+    assert(std::is_sorted(positions.begin(), positions.end()));
+    raised.clear();
+    auto raise = [&](TokenId x, TokenId y, int32_t position) {
+      PairStats& st = pairs.get(x, y);
+      ++st.count;
+      st.positions.push_back(uint32_t(position));
+      if (st.touched != stamp) {
+        st.touched = stamp;
+        raised.emplace_back(x, y);
+      }
+    };
+    for (uint32_t pos : positions) {
+      const int32_t p = int32_t(pos);
+      if (c[size_t(p)] != a) continue;  // stale: already merged into something else
+      const int32_t q = next[size_t(p)];
+      if (q < 0 || c[size_t(q)] != b) continue;
+      const int32_t left = prev[size_t(p)];
+      const int32_t right = next[size_t(q)];
+      if (left >= 0 && mergeable(c[size_t(left)])) {
+        --pairs.get(c[size_t(left)], a).count;
+        raise(c[size_t(left)], merged, left);
+      }
+      if (right >= 0 && mergeable(c[size_t(right)])) {
+        --pairs.get(b, c[size_t(right)]).count;
+        raise(merged, c[size_t(right)], p);
+      }
+      c[size_t(p)] = merged;
+      c[size_t(q)] = -1;
+      next[size_t(p)] = right;
+      if (right >= 0) prev[size_t(right)] = p;
+    }
+    for (const auto& [x, y] : raised) {
+      int64_t count = pairs.get(x, y).count;
+      if (count > 0) queue.push({count, x, y});
+    }
+    if (options.progress) options.progress(merges.size(), wanted);
+  }
+  return merges;
+}
+
+std::vector<Merge> train_bpe(const std::vector<TokenSeq>& sequences, const BpeTrainOptions& options) {
+  std::vector<TokenId> tokens;
+  std::vector<uint64_t> offsets{0};
+  size_t total = 0;
+  for (const TokenSeq& s : sequences) total += s.size();
+  tokens.reserve(total);
+  offsets.reserve(sequences.size() + 1);
+  for (const TokenSeq& s : sequences) {
+    tokens.insert(tokens.end(), s.begin(), s.end());
+    offsets.push_back(tokens.size());
+  }
+  return train_bpe(tokens.data(), offsets.data(), sequences.size(), options);
+}
+
+}  // namespace acc::tokenizer
