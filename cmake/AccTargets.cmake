@@ -12,7 +12,7 @@ function(acc_library name)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
 
-# acc_test(NAME SOURCES ... LIBS ... [LABELS ...]): a GoogleTest binary, each
+# acc_test(NAME SOURCES ... LIBS ... [LABELS label]): a GoogleTest binary, each
 # test registered with ctest; ACC_SOURCE_DIR and ACC_BINARY_DIR are compiled in
 # so tests find tests/data and build/bin.
 function(acc_test name)
@@ -28,8 +28,12 @@ function(acc_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
-  # Several labels: escape the list so the discovery script keeps it whole.
-  string(REPLACE ";" "\\;" labels "${ARG_LABELS}")
+  # One label per binary: gtest_discover_tests (CMake 3.25) splits a label
+  # list into separate property arguments.
+  list(LENGTH ARG_LABELS n_labels)
+  if(n_labels GREATER 1)
+    message(FATAL_ERROR "acc_test(${name}): give one label, not ${ARG_LABELS}")
+  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS "${labels}" TIMEOUT ${ARG_TIMEOUT})
+                       PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
 endfunction()

@@ -1,0 +1,311 @@
+// Model benchmarks (JSON lines with the git revision and the machine):
+//   bench_model train    [--lengths 256,512,1024,1500] [--tokens 2048] [--steps 2] [--threads N]
+//       forward+backward+Adam tokens/s of the Table 1 model at each length
+//       (batch = max(1, tokens / length); tokens counted source + target).
+//   bench_model generate [--source-len 1000] [--gen 1000] [--threads N] [--recompute sample|full]
+//       generation tokens/s with the key/value cache against recomputing the
+//       whole decoder input at every step (encoder memory reused in both;
+//       `sample` times 9 of the recomputing steps and integrates).
+//   bench_model python   [--len 256] [--batch 4] [--steps 3] [--threads N]
+//       the C++ training step against benchmarks/model/bench_reference.py on
+//       the same sizes and thread count, and their ratio.
+// Timings on a shared machine are indicative: rerun the ratios when it is quiet.
+#include <ATen/Parallel.h>
+#include <sys/resource.h>
+#include <torch/optim/adam.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "accompanist/model/batch.h"
+#include "accompanist/model/decoding.h"
+#include "accompanist/model/flops.h"
+#include "accompanist/model/transformer.h"
+#include "accompanist/util/version.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using acc::model::ModelConfig;
+using acc::model::Seq2SeqTransformer;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Process CPU seconds (all threads): steadier than wall time on a shared machine.
+double cpu_now() {
+  return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+}
+
+struct Timing {
+  double wall = 0.0, cpu = 0.0;
+};
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+nlohmann::ordered_json base(const std::string& bench, int threads) {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  nlohmann::ordered_json j;
+  j["bench"] = bench;
+  j["git"] = acc::git_revision();
+  j["host"] = host;
+  j["cpu"] = cpu_model();
+  j["cores"] = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  j["threads"] = threads;
+  return j;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+struct Args {
+  std::string mode;
+  std::vector<int64_t> lengths{256, 512, 1024, 1500};
+  int64_t tokens = 2048, steps = 2, source_len = 1000, gen = 1000, len = 256, batch = 4;
+  int threads = 0;
+  bool recompute_full = false;
+};
+
+std::vector<int64_t> parse_list(const std::string& s) {
+  std::vector<int64_t> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(std::stoll(item));
+  return out;
+}
+
+// Random tokens (never PAD/BOS/EOS) with BOS first in the decoder input.
+acc::model::Batch synthetic_batch(int64_t B, int64_t L, int64_t vocab) {
+  acc::model::Batch b;
+  b.source = torch::randint(3, vocab, {B, L}, torch::kLong);
+  b.decoder_input = torch::randint(3, vocab, {B, L}, torch::kLong);
+  b.decoder_input.select(1, 0).fill_(acc::model::kBos);
+  b.labels = torch::randint(3, vocab, {B, L}, torch::kLong);
+  b.source_tokens = b.label_tokens = B * L;
+  return b;
+}
+
+// Mean seconds of one forward+backward+Adam step after one warm-up step.
+Timing time_train_steps(Seq2SeqTransformer& model, torch::optim::Adam& adam, const acc::model::Batch& b,
+                        int64_t steps) {
+  auto step = [&] {
+    adam.zero_grad();
+    torch::Tensor loss = acc::model::sequence_loss(model(b.source, b.decoder_input), b.labels);
+    loss.backward();
+    adam.step();
+  };
+  step();
+  const auto t0 = Clock::now();
+  const double c0 = cpu_now();
+  for (int64_t i = 0; i < steps; ++i) step();
+  return {seconds_since(t0) / static_cast<double>(steps), (cpu_now() - c0) / static_cast<double>(steps)};
+}
+
+void bench_train(const Args& a) {
+  ModelConfig c;  // Table 1
+  torch::manual_seed(0);
+  Seq2SeqTransformer model(c);
+  model->train();
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}).eps(1e-8));
+  for (int64_t L : a.lengths) {
+    const int64_t B = std::max<int64_t>(1, a.tokens / L);
+    acc::model::Batch b = synthetic_batch(B, L, c.vocab_size);
+    const Timing tm = time_train_steps(model, adam, b, a.steps);
+    const double dt = tm.wall;
+    const double flops = static_cast<double>(B) * acc::model::training_flops(c, L, L);
+    auto j = base("model_train_step", at::get_num_threads());
+    j["len"] = L;
+    j["batch"] = B;
+    j["steps"] = a.steps;
+    j["step_s"] = dt;
+    j["step_cpu_s"] = tm.cpu;
+    j["tokens_per_s"] = 2.0 * static_cast<double>(B * L) / dt;
+    j["model_gflop_per_step"] = flops / 1e9;
+    j["achieved_gflop_per_s"] = flops / dt / 1e9;
+    j["peak_rss_mb"] = peak_rss_mb();
+    std::cout << j.dump() << std::endl;
+  }
+}
+
+void bench_generate(const Args& a) {
+  ModelConfig c;
+  torch::manual_seed(0);
+  Seq2SeqTransformer model(c);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor source = torch::randint(3, c.vocab_size, {1, a.source_len}, torch::kLong);
+  const int64_t n = std::min(a.gen, c.max_len);
+
+  // Cached: greedy, one position per step.
+  auto t0 = Clock::now();
+  acc::model::IncrementalDecoder decoder(model, source, n);
+  const double encode_s = seconds_since(t0);
+  std::vector<int64_t> tokens{acc::model::kBos};
+  t0 = Clock::now();
+  const double c0 = cpu_now();
+  for (int64_t t = 0; t < n; ++t) {
+    torch::Tensor logits = decoder.step(torch::tensor({tokens.back()}, torch::kLong));
+    // Avoid EOS/PAD so that every run generates exactly n tokens.
+    logits.narrow(1, 0, 3).fill_(-1e9);
+    tokens.push_back(logits.argmax(1).item<int64_t>());
+  }
+  const double cached_s = seconds_since(t0);
+  const double cached_cpu = cpu_now() - c0;
+
+  // Recomputing: the decoder over the whole prefix at every step (same tokens).
+  // Every step is run with --recompute full; by default (sample) only 9 steps
+  // spread over 1..n are timed and the total is their trapezoidal integral
+  // (the full loop takes many minutes at n = 1000 on 2 cores).
+  torch::Tensor memory = decoder.memory();
+  torch::Tensor all = torch::tensor(tokens, torch::kLong).view({1, -1});
+  auto recompute_step = [&](int64_t t) {
+    const auto s0 = Clock::now();
+    const double k0 = cpu_now();
+    torch::Tensor logits = model->decode(all.narrow(1, 0, t), memory, source);  // [1, t, V]
+    logits[0][t - 1].argmax().item<int64_t>();
+    return Timing{seconds_since(s0), cpu_now() - k0};
+  };
+  Timing recompute;
+  if (a.recompute_full) {
+    for (int64_t t = 1; t <= n; ++t) {
+      Timing s = recompute_step(t);
+      recompute.wall += s.wall;
+      recompute.cpu += s.cpu;
+    }
+  } else {
+    std::vector<int64_t> ts;
+    for (int k = 0; k <= 8; ++k) ts.push_back(std::max<int64_t>(1, n * k / 8));
+    std::vector<Timing> dt;
+    for (int64_t t : ts) dt.push_back(recompute_step(t));
+    recompute = dt[0];
+    for (size_t k = 1; k < ts.size(); ++k) {
+      const double w = 0.5 * static_cast<double>(ts[k] - ts[k - 1]);
+      recompute.wall += w * (dt[k].wall + dt[k - 1].wall);
+      recompute.cpu += w * (dt[k].cpu + dt[k - 1].cpu);
+    }
+  }
+  const double recompute_s = recompute.wall;
+
+  auto j = base("model_generate", at::get_num_threads());
+  j["source_len"] = a.source_len;
+  j["generated"] = n;
+  j["encode_s"] = encode_s;
+  j["cached_s"] = cached_s;
+  j["cached_tokens_per_s"] = static_cast<double>(n) / cached_s;
+  j["recompute_s"] = recompute_s;
+  j["recompute_tokens_per_s"] = static_cast<double>(n) / recompute_s;
+  j["recompute"] = a.recompute_full ? "full" : "sampled 9 steps, integrated";
+  j["speedup"] = recompute_s / cached_s;
+  j["cached_cpu_s"] = cached_cpu;
+  j["recompute_cpu_s"] = recompute.cpu;
+  j["cpu_speedup"] = recompute.cpu / cached_cpu;
+  std::cout << j.dump() << std::endl;
+}
+
+void bench_python(const Args& a) {
+  ModelConfig c;
+  torch::manual_seed(0);
+  Seq2SeqTransformer model(c);
+  model->train();
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}).eps(1e-8));
+  acc::model::Batch b = synthetic_batch(a.batch, a.len, c.vocab_size);
+  const Timing cpp = time_train_steps(model, adam, b, a.steps);
+
+  const std::string cmd = std::string(ACC_REFERENCE_PYTHON) + " " + ACC_SOURCE_DIR +
+                          "/benchmarks/model/bench_reference.py --len " + std::to_string(a.len) + " --batch " +
+                          std::to_string(a.batch) + " --threads " + std::to_string(at::get_num_threads()) +
+                          " --steps " + std::to_string(a.steps);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string text;
+  char buf[4096];
+  while (pipe && fgets(buf, sizeof(buf), pipe.get())) text += buf;
+  nlohmann::json py;
+  try {
+    py = nlohmann::json::parse(text.substr(text.rfind('{')));
+  } catch (const std::exception& e) {
+    std::cerr << "error: bench_reference.py: no JSON result: " << text << "\n";
+    std::exit(1);
+  }
+  const double py_s = py.at("step_s").get<double>();
+  const double py_cpu = py.at("step_cpu_s").get<double>();
+  auto j = base("model_train_step_vs_python", at::get_num_threads());
+  j["len"] = a.len;
+  j["batch"] = a.batch;
+  j["steps"] = a.steps;
+  j["cpp_step_s"] = cpp.wall;
+  j["python_step_s"] = py_s;
+  j["cpp_step_cpu_s"] = cpp.cpu;
+  j["python_step_cpu_s"] = py_cpu;
+  j["python_torch"] = py.value("torch", "");
+  j["speedup_vs_python"] = py_s / cpp.wall;
+  j["cpu_speedup_vs_python"] = py_cpu / cpp.cpu;
+  std::cout << j.dump() << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (argc < 2) {
+    std::cerr << "usage: bench_model train|generate|python [options] (see the file header)\n";
+    return 2;
+  }
+  a.mode = argv[1];
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--lengths")
+      a.lengths = parse_list(v);
+    else if (k == "--tokens")
+      a.tokens = std::stoll(v);
+    else if (k == "--steps")
+      a.steps = std::stoll(v);
+    else if (k == "--source-len")
+      a.source_len = std::stoll(v);
+    else if (k == "--gen")
+      a.gen = std::stoll(v);
+    else if (k == "--len")
+      a.len = std::stoll(v);
+    else if (k == "--batch")
+      a.batch = std::stoll(v);
+    else if (k == "--threads")
+      a.threads = std::stoi(v);
+    else if (k == "--recompute")
+      a.recompute_full = v == "full";
+    else {
+      std::cerr << "error: unknown option " << k << "\n";
+      return 2;
+    }
+  }
+  if (a.threads > 0) at::set_num_threads(a.threads);
+  if (a.mode == "train")
+    bench_train(a);
+  else if (a.mode == "generate")
+    bench_generate(a);
+  else if (a.mode == "python")
+    bench_python(a);
+  else {
+    std::cerr << "error: unknown mode " << a.mode << "\n";
+    return 2;
+  }
+  return 0;
+}

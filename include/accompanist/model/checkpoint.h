@@ -1,0 +1,32 @@
+// The model part of a checkpoint directory: model.pt (torch::save of the
+// module) and model.yaml (its ModelConfig). The trainer adds its own files
+// (optimizer state, tokenizer.json, the COMPLETE marker) to the same directory.
+#pragma once
+
+#include <string>
+
+#include "accompanist/model/config.h"
+#include "accompanist/model/transformer.h"
+
+namespace acc::model {
+
+inline constexpr const char* kModelWeightsFile = "model.pt";
+inline constexpr const char* kModelConfigFile = "model.yaml";
+inline constexpr const char* kCompleteMarker = "COMPLETE";  // written last by the trainer
+
+// Creates dir when missing; each file is written atomically.
+void save_model(const Seq2SeqTransformer& model, const std::string& dir);
+
+// The config alone (validated). Throws acc::Error("<dir>", ...) when the
+// directory or model.yaml is missing or bad.
+ModelConfig load_model_config(const std::string& dir);
+
+// Builds the model from model.yaml and loads model.pt; any parameter missing
+// or shaped differently from the config is an acc::Error naming it.
+Seq2SeqTransformer load_model(const std::string& dir);
+
+// For the apps: throws unless dir is a directory with the COMPLETE marker
+// (a checkpoint that was interrupted while being written is never used).
+void require_complete_checkpoint(const std::string& dir);
+
+}  // namespace acc::model

@@ -1,0 +1,47 @@
+// The shape of the seq2seq Transformer (SPEC section 5, thesis Table 1).
+// No LibTorch here: the trainer, the apps and the FLOP estimates include it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "accompanist/util/config.h"
+
+namespace acc::model {
+
+// Special token ids shared with the tokenizer (SPEC section 4).
+constexpr int64_t kPad = 0;
+constexpr int64_t kBos = 1;
+constexpr int64_t kEos = 2;
+
+struct ModelConfig {
+  int64_t d_model = 256;
+  int64_t enc_layers = 6;
+  int64_t dec_layers = 6;
+  int64_t heads = 4;
+  int64_t ff = 128;
+  double dropout = 0.1;
+  int64_t max_len = 1500;                // longest source and decoder input (truncation)
+  int64_t max_relative_distance = 1500;  // R: relative embeddings cover distances -(R-1)..R-1
+  int64_t vocab_size = 500;
+
+  int64_t head_dim() const { return d_model / heads; }
+
+  // Ranges of each key; cross-key rules are in validate().
+  void visit(acc::util::ConfigVisitor& v);
+
+  // Throws acc::Error("model config", why) when the keys do not fit together
+  // (d_model not divisible by heads, vocabulary without the special ids, ...).
+  void validate() const;
+
+  // A flat JSON object with every key (the `config` attribute of exported weights).
+  std::string to_json() const;
+  // Parses to_json()'s output; unknown or missing keys and bad values are errors
+  // that name `source`.
+  static ModelConfig from_json(const std::string& text, const std::string& source);
+
+  bool operator==(const ModelConfig& o) const;
+  bool operator!=(const ModelConfig& o) const { return !(*this == o); }
+};
+
+}  // namespace acc::model

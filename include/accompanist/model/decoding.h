@@ -1,0 +1,46 @@
+// Incremental (autoregressive) decoding with a per-layer key/value cache:
+// the source is encoded once, the cross-attention keys and values are
+// computed once, and each step runs the decoder for one new position only
+// (its self-attention key/value appended to the cache, its relative term
+// computed for the new row). The logits equal those of the full forward pass.
+#pragma once
+
+#include <vector>
+
+#include "accompanist/model/attention.h"
+#include "accompanist/model/transformer.h"
+
+namespace acc::model {
+
+class IncrementalDecoder {
+ public:
+  // source [B, S] int64 (PAD = 0 after each sample's end, at least one token
+  // each). capacity: the number of steps planned (0 = max_len); the caches are
+  // allocated once for it and grow if a run goes further. Runs without
+  // gradients; put the model in eval mode for deterministic results.
+  IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity = 0);
+
+  // tokens [B] int64: the decoder input at position position() (BOS first).
+  // Returns the logits for the next token, [B, V]. Throws past max_len.
+  torch::Tensor step(const torch::Tensor& tokens);
+
+  // Keeps the batch rows `rows` ([B'] int64, in that order), e.g. to drop
+  // finished samples.
+  void select(const torch::Tensor& rows);
+
+  int64_t position() const { return position_; }
+  int64_t batch_size() const { return batch_; }
+  const torch::Tensor& memory() const { return memory_; }  // [B, S, d]
+
+ private:
+  Seq2SeqTransformer model_;
+  torch::Tensor memory_;
+  std::vector<AttentionCache> self_caches_;
+  std::vector<AttentionCache> memory_caches_;
+  std::vector<DecoderLayerImpl*> layers_;
+  int64_t capacity_ = 0;
+  int64_t position_ = 0;
+  int64_t batch_ = 0;
+};
+
+}  // namespace acc::model

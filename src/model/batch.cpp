@@ -1,0 +1,73 @@
+#include "accompanist/model/batch.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+
+#include "accompanist/model/config.h"
+#include "accompanist/util/error.h"
+
+namespace acc::model {
+
+namespace {
+
+void check_tokens(const std::vector<int64_t>& seq, const char* what, size_t index, int64_t vocab_size) {
+  for (int64_t t : seq) {
+    if (t == kPad || t < 0 || (vocab_size > 0 && t >= vocab_size))
+      throw acc::Error("batch", std::string(what) + " " + std::to_string(index) + " holds token id " +
+                                    std::to_string(t) +
+                                    (vocab_size > 0 ? " (allowed: 1.." + std::to_string(vocab_size - 1) + ")"
+                                                    : std::string(" (PAD or negative inside a sequence)")));
+  }
+}
+
+}  // namespace
+
+Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::vector<std::vector<int64_t>>& targets,
+                 int64_t max_len, int64_t vocab_size) {
+  ACC_CHECK(!sources.empty(), "batch", "no sequences");
+  ACC_CHECK(sources.size() == targets.size(), "batch", "different numbers of sources and targets");
+  ACC_CHECK(max_len >= 1, "batch", "max_len must be positive");
+  const int64_t B = static_cast<int64_t>(sources.size());
+  int64_t S = 0, T = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    if (sources[b].empty()) throw acc::Error("batch", "source " + std::to_string(b) + " is empty");
+    check_tokens(sources[b], "source", b, vocab_size);
+    check_tokens(targets[b], "target", b, vocab_size);
+    S = std::max<int64_t>(S, std::min<int64_t>(sources[b].size(), max_len));
+    T = std::max<int64_t>(T, std::min<int64_t>(targets[b].size() + 1, max_len));
+  }
+  Batch batch;
+  batch.source = at::zeros({B, S}, at::kLong);
+  batch.decoder_input = at::zeros({B, T}, at::kLong);
+  batch.labels = at::zeros({B, T}, at::kLong);
+  int64_t* src = batch.source.data_ptr<int64_t>();
+  int64_t* din = batch.decoder_input.data_ptr<int64_t>();
+  int64_t* lab = batch.labels.data_ptr<int64_t>();
+  for (int64_t b = 0; b < B; ++b) {
+    const auto& s = sources[b];
+    const int64_t ns = std::min<int64_t>(s.size(), max_len);
+    std::copy(s.begin(), s.begin() + ns, src + b * S);
+    batch.source_tokens += ns;
+
+    const auto& t = targets[b];
+    const int64_t n = std::min<int64_t>(t.size() + 1, max_len);  // positions used
+    din[b * T] = kBos;
+    for (int64_t i = 1; i < n; ++i) din[b * T + i] = t[i - 1];
+    for (int64_t i = 0; i < n; ++i) lab[b * T + i] = i < static_cast<int64_t>(t.size()) ? t[i] : kEos;
+    batch.label_tokens += n;
+  }
+  return batch;
+}
+
+at::Tensor sequence_loss_sum(const at::Tensor& logits, const at::Tensor& labels) {
+  const int64_t V = logits.size(-1);
+  return at::cross_entropy_loss(logits.reshape({-1, V}), labels.reshape({-1}), {}, at::Reduction::Sum, kPad);
+}
+
+at::Tensor sequence_loss(const at::Tensor& logits, const at::Tensor& labels) {
+  const int64_t V = logits.size(-1);
+  return at::cross_entropy_loss(logits.reshape({-1, V}), labels.reshape({-1}), {}, at::Reduction::Mean, kPad);
+}
+
+}  // namespace acc::model

@@ -1,0 +1,98 @@
+#include "accompanist/model/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "accompanist/util/error.h"
+
+namespace acc::model {
+
+void ModelConfig::visit(acc::util::ConfigVisitor& v) {
+  v.field("d_model", d_model, 1, 1 << 16);
+  v.field("enc_layers", enc_layers, 1, 1024);
+  v.field("dec_layers", dec_layers, 1, 1024);
+  v.field("heads", heads, 1, 1024);
+  v.field("ff", ff, 1, 1 << 20);
+  v.field("dropout", dropout, 0.0, 1.0);
+  v.field("max_len", max_len, 1, 1 << 20);
+  v.field("max_relative_distance", max_relative_distance, 1, 1 << 20);
+  // Token ids are stored as uint16 in the corpus; ids 0..3 are special.
+  v.field("vocab_size", vocab_size, 4, 65536);
+}
+
+void ModelConfig::validate() const {
+  auto fail = [](const std::string& why) { throw acc::Error("model config", why); };
+  if (d_model < 1 || heads < 1 || ff < 1 || enc_layers < 1 || dec_layers < 1)
+    fail("d_model, heads, ff, enc_layers and dec_layers must be positive");
+  if (d_model % heads != 0)
+    fail("d_model (" + std::to_string(d_model) + ") must be divisible by heads (" + std::to_string(heads) + ")");
+  if (!(dropout >= 0.0 && dropout < 1.0)) fail("dropout must be in [0, 1), got " + std::to_string(dropout));
+  if (max_len < 1) fail("max_len must be positive");
+  if (max_relative_distance < 1) fail("max_relative_distance must be positive");
+  if (vocab_size < 4 || vocab_size > 65536)
+    fail("vocab_size must be in [4, 65536] (ids 0..3 are PAD, BOS, EOS, MASK), got " + std::to_string(vocab_size));
+}
+
+std::string ModelConfig::to_json() const {
+  nlohmann::ordered_json j;
+  j["d_model"] = d_model;
+  j["enc_layers"] = enc_layers;
+  j["dec_layers"] = dec_layers;
+  j["heads"] = heads;
+  j["ff"] = ff;
+  j["dropout"] = dropout;
+  j["max_len"] = max_len;
+  j["max_relative_distance"] = max_relative_distance;
+  j["vocab_size"] = vocab_size;
+  return j.dump();
+}
+
+ModelConfig ModelConfig::from_json(const std::string& text, const std::string& source) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw acc::Error(source, std::string("model config is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw acc::Error(source, "model config is not a JSON object");
+  ModelConfig c;
+  auto take_int = [&](const char* key, int64_t& out) {
+    auto it = j.find(key);
+    if (it == j.end()) throw acc::Error(source, std::string("model config: missing key ") + key);
+    if (!it->is_number_integer())
+      throw acc::Error(source, std::string("model config: ") + key + ": expected an integer");
+    out = it->get<int64_t>();
+  };
+  take_int("d_model", c.d_model);
+  take_int("enc_layers", c.enc_layers);
+  take_int("dec_layers", c.dec_layers);
+  take_int("heads", c.heads);
+  take_int("ff", c.ff);
+  take_int("max_len", c.max_len);
+  take_int("max_relative_distance", c.max_relative_distance);
+  take_int("vocab_size", c.vocab_size);
+  auto it = j.find("dropout");
+  if (it == j.end() || !it->is_number()) throw acc::Error(source, "model config: dropout: expected a number");
+  c.dropout = it->get<double>();
+  for (auto& [key, value] : j.items()) {
+    static const char* known[] = {"d_model",   "enc_layers", "dec_layers", "heads",
+                                  "ff",        "dropout",    "max_len",    "max_relative_distance",
+                                  "vocab_size"};
+    bool found = false;
+    for (const char* k : known) found = found || key == k;
+    if (!found) throw acc::Error(source, "model config: unknown key " + key);
+  }
+  try {
+    c.validate();
+  } catch (const acc::Error& e) {
+    throw acc::Error(source, e.what());
+  }
+  return c;
+}
+
+bool ModelConfig::operator==(const ModelConfig& o) const {
+  return d_model == o.d_model && enc_layers == o.enc_layers && dec_layers == o.dec_layers && heads == o.heads &&
+         ff == o.ff && dropout == o.dropout && max_len == o.max_len &&
+         max_relative_distance == o.max_relative_distance && vocab_size == o.vocab_size;
+}
+
+}  // namespace acc::model

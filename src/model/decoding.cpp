@@ -1,0 +1,58 @@
+#include "accompanist/model/decoding.h"
+
+#include "accompanist/util/error.h"
+
+namespace acc::model {
+
+IncrementalDecoder::IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity)
+    : model_(std::move(model)) {
+  torch::NoGradGuard no_grad;
+  const ModelConfig& c = model_->config();
+  capacity_ = capacity > 0 ? std::min(capacity, c.max_len) : c.max_len;
+  batch_ = source.size(0);
+  memory_ = model_->encode(source);         // [B, S, d]
+  torch::Tensor key_pad = source.eq(kPad);  // [B, S]
+  for (const auto& module : *model_->decoder->layers) {
+    auto* layer = module->as<DecoderLayer>();
+    layers_.push_back(layer);
+    memory_caches_.push_back(layer->cross_attn->precompute_memory(memory_, key_pad));
+    self_caches_.emplace_back();
+  }
+}
+
+torch::Tensor IncrementalDecoder::step(const torch::Tensor& tokens) {
+  torch::NoGradGuard no_grad;
+  const ModelConfig& c = model_->config();
+  ACC_CHECK(position_ < c.max_len, "incremental decoder",
+            "position " + std::to_string(position_) + " is past max_len " + std::to_string(c.max_len));
+  ACC_CHECK(tokens.dim() == 1 && tokens.size(0) == batch_, "incremental decoder",
+            "expected " + std::to_string(batch_) + " tokens");
+  torch::Tensor input = tokens.view({batch_, 1});                        // [B, 1]
+  torch::Tensor x = model_->embed(model_->tgt_embed, input, position_);  // [B, 1, d]
+  torch::Tensor pad = tokens.eq(kPad);                                   // [B]
+  for (size_t i = 0; i < layers_.size(); ++i)
+    x = layers_[i]->step(x, pad, self_caches_[i], memory_caches_[i], capacity_);  // [B, 1, d]
+  ++position_;
+  return model_->out_proj(x).squeeze(1);  // [B, V]
+}
+
+void IncrementalDecoder::select(const torch::Tensor& rows) {
+  torch::NoGradGuard no_grad;
+  auto pick = [&](torch::Tensor& t) {
+    if (t.defined()) t = t.index_select(0, rows);
+  };
+  pick(memory_);
+  for (auto& cache : self_caches_) {
+    pick(cache.k);
+    pick(cache.v);
+    pick(cache.key_pad);
+  }
+  for (auto& cache : memory_caches_) {
+    pick(cache.k);
+    pick(cache.v);
+    pick(cache.key_pad);
+  }
+  batch_ = rows.size(0);
+}
+
+}  // namespace acc::model
