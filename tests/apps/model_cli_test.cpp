@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/cli_runner.h"
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -30,50 +32,15 @@ using acc::model::Seq2SeqTransformer;
 
 const std::string kBinary = ACC_BINARY_DIR "/bin/accompanist";
 
-struct RunResult {
-  int exit_code = -1;
-  int signal = 0;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using acc::testing::RunResult;
+using acc::testing::slurp;
 
 fs::path work_dir() {
-  // Per process: ctest runs the tests of this file in parallel.
-  const fs::path dir = fs::path(ACC_BINARY_DIR) / "tests" / ("model_cli_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return dir;
+  return acc::testing::scratch_dir("model_cli_test");
 }
 
 RunResult run(const std::vector<std::string>& args) {
-  const fs::path out = work_dir() / "stdout.txt", err = work_dir() / "stderr.txt";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0) _exit(126);
-    dup2(o, 1);
-    dup2(e, 2);
-    std::vector<char*> argv{const_cast<char*>(kBinary.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    alarm(120);
-    execv(kBinary.c_str(), argv.data());
-    _exit(127);
-  }
-  RunResult r;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
+  return acc::testing::run_binary(kBinary, args, work_dir());
 }
 
 // exit 1, nothing on stdout, one line on stderr starting "error: " and containing `needle`.
