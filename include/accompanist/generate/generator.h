@@ -1,0 +1,71 @@
+// Batched autoregressive generation (SPEC section 7, thesis 3.4): from BOS,
+// optionally primed with the first N reference tokens, one token per step
+// with the key/value cache (or by recomputing the whole decoder input, for
+// tests and benchmarks), until EOS or the token limit. Finished rows leave
+// the batch. With grammar masking only ids that keep a valid REMI sequence
+// (through their BPE expansion) may be sampled.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "accompanist/generate/sampler.h"
+#include "accompanist/model/transformer.h"
+#include "accompanist/tokenizer/tokenizer.h"
+
+namespace acc::generate {
+
+struct GenerationOptions {
+  SamplingOptions sampling;
+  uint64_t seed = 1;
+  // Most tokens generated per sample (EOS not counted); 0 = the model's max_len.
+  int64_t max_tokens = 0;
+  // Forced reference tokens at the start (thesis: 50 for bass, 75 for piano).
+  int64_t prime = 0;
+  bool grammar_mask = false;
+  int64_t batch_size = 16;
+  bool use_cache = true;  // false: a full decoder pass per step (same tokens, slower)
+};
+
+struct GenerationRequest {
+  uint64_t stream = 0;         // sampling stream (derive_seed(seed, stream)): the sample's id
+  tokenizer::TokenSeq source;  // BPE ids, no BOS/EOS; cut to max_len
+  tokenizer::TokenSeq prime;   // forced first tokens (at most options.prime are used)
+};
+
+struct GeneratedSequence {
+  tokenizer::TokenSeq tokens;   // BPE ids as sampled (primed ones included), no BOS/EOS
+  int64_t primed = 0;           // how many leading tokens were forced
+  bool ended = false;           // stopped at EOS (false: stopped by the token limit)
+  bool grammar_broken = false;  // masking was on but the primed tokens already broke the grammar
+};
+
+class Generator {
+ public:
+  // The model is put in eval mode; its vocabulary must cover the tokenizer's.
+  Generator(model::Seq2SeqTransformer model, const tokenizer::Tokenizer& tokenizer, GenerationOptions options);
+  ~Generator();
+
+  // Generates every request, options.batch_size at a time; results in request
+  // order. on_tokens(n) is called after each step with the tokens it made.
+  std::vector<GeneratedSequence> generate(const std::vector<GenerationRequest>& requests,
+                                          const std::function<void(int64_t)>& on_tokens = {});
+
+  const GenerationOptions& options() const { return options_; }
+  int64_t max_tokens() const { return max_tokens_; }
+
+ private:
+  void generate_batch(const std::vector<GenerationRequest>& requests, size_t begin, size_t end,
+                      std::vector<GeneratedSequence>& out, const std::function<void(int64_t)>& on_tokens);
+
+  model::Seq2SeqTransformer model_;
+  const tokenizer::Tokenizer& tokenizer_;
+  GenerationOptions options_;
+  int64_t max_tokens_ = 0;
+  std::vector<uint8_t> always_allowed_;  // ids that may ever be sampled (no PAD, BOS, MASK, unknown ids)
+  struct GrammarTables;
+  std::unique_ptr<GrammarTables> grammar_;
+};
+
+}  // namespace acc::generate

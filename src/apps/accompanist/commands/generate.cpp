@@ -1,0 +1,82 @@
+// accompanist generate --checkpoint DIR --corpus corpus.h5 --split valid
+// --count N --out DIR [--top-k K] [--top-p P] [--temperature T] [--prime N]
+// [--seed S] (SPEC section 9), plus --indices, --midi FILE.mid [--part
+// TRACK:CHANNEL] [--direction A->B], --typical-p, --greedy, --max-tokens,
+// --grammar-mask, --batch-size, --no-cache, --render wav, --threads.
+// Writes DIR/NNNN.mid, DIR/samples.jsonl and DIR/meta.json (acc::generate::run_generate).
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "accompanist/command.h"
+#include "accompanist/generate/run.h"
+
+namespace {
+
+struct GenerateArgs {
+  acc::generate::GenerateRunOptions run;
+  bool greedy = false;
+  bool no_cache = false;
+  bool no_progress = false;
+  int threads = 0;
+};
+
+std::function<int()> setup_generate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("generate", "Generate the target part for corpus pairs or a MIDI file");
+  auto a = std::make_shared<GenerateArgs>();
+  auto& r = a->run;
+  auto& g = r.generation;
+  cmd->add_option("--checkpoint", r.checkpoint, "Checkpoint directory (with its COMPLETE marker)")->required();
+  cmd->add_option("--out", r.out, "Output directory")->required();
+  cmd->add_option("--corpus", r.corpus, "Corpus HDF5 file (sources, references and the tokenizer check)");
+  cmd->add_option("--split", r.split, "Corpus split")->check(CLI::IsMember({"train", "valid", "test"}));
+  cmd->add_option("--count", r.count, "Number of random pairs of the split (chosen with the seed)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--indices", r.indices, "Comma-separated pair indices instead of --count (e.g. 3,7,9)");
+  cmd->add_option("--midi", r.midi, "Generate for the source part of this MIDI file (whole song, in windows)");
+  cmd->add_option("--part", r.part, "With --midi: the source part as TRACK:CHANNEL (default: the source family)");
+  cmd->add_option("--direction", r.direction, "With --midi and no --corpus: SOURCE->TARGET, e.g. piano->bass");
+  cmd->add_option("--top-k", g.sampling.top_k, "Sample among the k most likely tokens (0 = off; thesis 3)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--top-p", g.sampling.top_p, "Nucleus sampling mass (1 = off)")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--typical-p", g.sampling.typical_p, "Typical sampling mass (1 = off)")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--temperature", g.sampling.temperature, "Softmax temperature (0 = greedy; thesis 1)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--greedy", a->greedy, "Always take the most likely token (same as --temperature 0)");
+  cmd->add_option("--prime", g.prime, "Force the first N reference tokens (thesis: 50 bass, 75 piano)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-tokens", g.max_tokens, "Token limit per sample (0 = the model's max_len)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", g.seed, "Seed of the pair choice and of sampling");
+  cmd->add_flag("--grammar-mask", g.grammar_mask, "Only sample tokens that keep a valid REMI sequence");
+  cmd->add_option("--batch-size", g.batch_size, "Samples generated together")->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-cache", a->no_cache, "Recompute the whole decoder input each step (slow; for checks)");
+  cmd->add_option("--render", r.render, "Also render each MIDI file: wav (needs fluidsynth)")
+      ->check(CLI::IsMember({"wav"}));
+  cmd->add_option("--threads", a->threads, "Torch threads (0 = default)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--no-progress", a->no_progress, "No progress display");
+  return [a]() {
+    if (a->threads > 0) at::set_num_threads(a->threads);
+    auto& run = a->run;
+    if (a->greedy) run.generation.sampling.temperature = 0;
+    run.generation.use_cache = !a->no_cache;
+    run.progress = !a->no_progress;
+    const auto s = acc::generate::run_generate(run);
+    const auto& c = s.counts;
+    std::cout << fmt::format(
+        "generate: {} samples, {} tokens ({} primed) in {:.2f} s, {:.1f} tokens/s; ended at EOS {}, at the limit {}; "
+        "grammar errors {} ({:.4f} per token); unrepairable {}; wrote {} MIDI files{} to {}\n",
+        c.samples, c.generated_tokens, c.primed_tokens, s.seconds, s.tokens_per_s, c.ended_eos, c.samples - c.ended_eos,
+        c.grammar_errors, c.grammar_error_rate(), c.unrepairable, s.midi_files.size(),
+        s.wav_files.empty() ? std::string() : fmt::format(" and {} WAV files", s.wav_files.size()), run.out);
+    std::cout.flush();
+    return std::cout ? 0 : 1;
+  };
+}
+
+}  // namespace
+
+ACC_REGISTER_COMMAND(generate, setup_generate);

@@ -1,0 +1,172 @@
+#include "accompanist/generate/generator.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "accompanist/model/decoding.h"
+#include "accompanist/tokenizer/grammar.h"
+#include "accompanist/util/error.h"
+
+namespace acc::generate {
+
+struct Generator::GrammarTables {
+  explicit GrammarTables(const tokenizer::Bpe& bpe) : grammar(bpe) {}
+  tokenizer::Grammar grammar;
+};
+
+Generator::Generator(model::Seq2SeqTransformer model, const tokenizer::Tokenizer& tokenizer, GenerationOptions options)
+    : model_(std::move(model)), tokenizer_(tokenizer), options_(options) {
+  options_.sampling.validate();
+  const model::ModelConfig& c = model_->config();
+  ACC_CHECK(size_t(c.vocab_size) >= tokenizer.vocab_size(), "generation",
+            fmt::format("the model's vocabulary ({}) is smaller than the tokenizer's ({})", c.vocab_size,
+                        tokenizer.vocab_size()));
+  ACC_CHECK(options_.max_tokens >= 0, "generation", "max tokens must be >= 0");
+  ACC_CHECK(options_.prime >= 0, "generation", "prime must be >= 0");
+  ACC_CHECK(options_.batch_size > 0, "generation", "batch size must be > 0");
+  // The decoder reads at most max_len positions: BOS plus max_len - 1 tokens
+  // fed back, so max_len tokens can be sampled.
+  max_tokens_ = options_.max_tokens == 0 ? c.max_len : std::min(options_.max_tokens, c.max_len);
+  // PAD, BOS and MASK never belong in an output, nor ids the tokenizer cannot decode.
+  always_allowed_.assign(size_t(c.vocab_size), 0);
+  for (size_t id = 0; id < tokenizer.vocab_size(); ++id) always_allowed_[id] = 1;
+  for (tokenizer::TokenId id : {tokenizer::kPad, tokenizer::kBos, tokenizer::kMask}) always_allowed_[size_t(id)] = 0;
+  if (options_.grammar_mask) grammar_ = std::make_unique<GrammarTables>(tokenizer.bpe());
+  model_->eval();
+}
+
+Generator::~Generator() = default;
+
+std::vector<GeneratedSequence> Generator::generate(const std::vector<GenerationRequest>& requests,
+                                                   const std::function<void(int64_t)>& on_tokens) {
+  std::vector<GeneratedSequence> out(requests.size());
+  for (size_t begin = 0; begin < requests.size(); begin += size_t(options_.batch_size)) {
+    const size_t end = std::min(requests.size(), begin + size_t(options_.batch_size));
+    generate_batch(requests, begin, end, out, on_tokens);
+  }
+  return out;
+}
+
+void Generator::generate_batch(const std::vector<GenerationRequest>& requests, size_t begin, size_t end,
+                               std::vector<GeneratedSequence>& out, const std::function<void(int64_t)>& on_tokens) {
+  torch::NoGradGuard no_grad;
+  const model::ModelConfig& c = model_->config();
+  const int64_t batch = int64_t(end - begin);
+  const int64_t vocab = c.vocab_size;
+  const torch::Device device = model_->parameters().empty() ? torch::kCPU : model_->parameters().front().device();
+  const auto long_options = torch::dtype(torch::kInt64);
+
+  // Source [B, S], PAD after each source, cut to max_len.
+  int64_t source_len = 0;
+  for (size_t i = begin; i < end; ++i) {
+    ACC_CHECK(!requests[i].source.empty(), "generation", fmt::format("sample {} has an empty source", i));
+    source_len = std::max<int64_t>(source_len, std::min<int64_t>(int64_t(requests[i].source.size()), c.max_len));
+  }
+  torch::Tensor source = torch::zeros({batch, source_len}, long_options);  // [B, S]
+  auto* src = source.data_ptr<int64_t>();
+  for (int64_t b = 0; b < batch; ++b) {
+    const auto& s = requests[begin + size_t(b)].source;
+    for (int64_t k = 0; k < std::min<int64_t>(int64_t(s.size()), c.max_len); ++k) {
+      ACC_CHECK(s[size_t(k)] > 0 && s[size_t(k)] < vocab, "generation",
+                fmt::format("sample {}: source id {} outside 1..{}", begin + size_t(b), s[size_t(k)], vocab - 1));
+      src[b * source_len + k] = s[size_t(k)];
+    }
+  }
+  source = source.to(device);
+
+  // Per-row state, indexed by the row's place in the batch (0..B-1).
+  std::vector<Sampler> samplers;
+  std::vector<tokenizer::Grammar::State> states(size_t(batch), 0);
+  std::vector<int64_t> prime_len(static_cast<size_t>(batch));
+  for (int64_t b = 0; b < batch; ++b) {
+    const GenerationRequest& r = requests[begin + size_t(b)];
+    samplers.emplace_back(options_.sampling, derive_seed(options_.seed, r.stream));
+    prime_len[size_t(b)] = std::min<int64_t>({options_.prime, int64_t(r.prime.size()), max_tokens_});
+    GeneratedSequence& g = out[begin + size_t(b)];
+    g = GeneratedSequence();
+    g.primed = prime_len[size_t(b)];
+    if (grammar_) states[size_t(b)] = grammar_->grammar.start();
+  }
+
+  std::vector<int64_t> active(static_cast<size_t>(batch));  // batch rows still generating, in decoder row order
+  for (int64_t b = 0; b < batch; ++b) active[size_t(b)] = b;
+  std::unique_ptr<model::IncrementalDecoder> decoder;
+  torch::Tensor history;  // [B', t+1] decoder input for the recomputing path
+  torch::Tensor memory;   // [B', S, d] its encoder output (the encoder runs once either way)
+  torch::Tensor tokens = torch::full({batch}, model::kBos, long_options).to(device);  // [B']
+  if (options_.use_cache)
+    decoder = std::make_unique<model::IncrementalDecoder>(model_, source, max_tokens_);
+  else {
+    history = tokens.view({batch, 1});
+    memory = model_->encode(source);
+  }
+
+  std::vector<uint8_t> mask(static_cast<size_t>(vocab));
+  for (int64_t t = 0; t < max_tokens_ && !active.empty(); ++t) {
+    torch::Tensor logits;  // [B', V]
+    if (decoder)
+      logits = decoder->step(tokens);
+    else
+      logits = model_->decode(history, memory, source).select(1, -1);
+    const torch::Tensor host = logits.to(torch::kCPU, torch::kFloat).contiguous();
+    const float* data = host.data_ptr<float>();
+
+    std::vector<int64_t> keep, next;
+    int64_t made = 0;
+    for (size_t i = 0; i < active.size(); ++i) {
+      const int64_t b = active[i];
+      const GenerationRequest& r = requests[begin + size_t(b)];
+      GeneratedSequence& g = out[begin + size_t(b)];
+      int64_t id;
+      if (t < prime_len[size_t(b)]) {
+        id = r.prime[size_t(t)];
+        ACC_CHECK(id > 0 && id < vocab, "generation",
+                  fmt::format("sample {}: prime id {} outside 1..{}", begin + size_t(b), id, vocab - 1));
+      } else {
+        const uint8_t* allowed = always_allowed_.data();
+        if (grammar_ && !g.grammar_broken) {
+          const uint8_t* g_mask = grammar_->grammar.mask(states[size_t(b)]);
+          for (size_t v = 0; v < size_t(vocab); ++v)
+            mask[v] = uint8_t(always_allowed_[v] && v < grammar_->grammar.vocab_size() && g_mask[v]);
+          allowed = mask.data();
+        }
+        id = samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), allowed);
+      }
+      if (grammar_ && !g.grammar_broken) {
+        states[size_t(b)] = grammar_->grammar.next(states[size_t(b)], tokenizer::TokenId(id));
+        if (states[size_t(b)] == tokenizer::Grammar::kDead) g.grammar_broken = true;  // only a primed id can do this
+      }
+      if (id == model::kEos) {
+        g.ended = true;
+        continue;
+      }
+      g.tokens.push_back(tokenizer::TokenId(id));
+      ++made;
+      if (int64_t(g.tokens.size()) >= max_tokens_) continue;
+      keep.push_back(int64_t(i));
+      next.push_back(id);
+    }
+    if (on_tokens) on_tokens(made);
+    if (keep.empty()) break;
+    torch::Tensor next_tokens = torch::tensor(next, long_options).to(device);  // [B'']
+    if (keep.size() != active.size()) {
+      torch::Tensor rows = torch::tensor(keep, long_options).to(device);
+      if (decoder)
+        decoder->select(rows);
+      else {
+        source = source.index_select(0, rows);
+        memory = memory.index_select(0, rows);
+        history = history.index_select(0, rows);
+      }
+      std::vector<int64_t> still;
+      for (int64_t i : keep) still.push_back(active[size_t(i)]);
+      active.swap(still);
+    }
+    tokens = next_tokens;
+    if (!decoder) history = torch::cat({history, tokens.view({-1, 1})}, 1);  // [B'', t+2]
+  }
+}
+
+}  // namespace acc::generate
