@@ -35,6 +35,8 @@ fi
 
 if ((build)); then
   jobs=$(nproc)
+  # Paths relative to the checkout in ccache's hashes: another clone (CI) reuses the cache.
+  export CCACHE_BASEDIR="$PWD"
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
   cmake --build build -j "$jobs"
 fi

@@ -2,6 +2,7 @@
 // reader (several resolutions, overlapping same-pitch notes, zero-length notes).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <random>
@@ -217,7 +218,8 @@ TEST(MidiWriter, RejectsValuesAMidiFileCannotHold) {
 }
 
 TEST(MidiWriter, WritesFilesAtomically) {
-  const std::filesystem::path dir = std::filesystem::path(ACC_BINARY_DIR) / "tests" / "midi_writer_test";
+  const std::filesystem::path dir =
+      std::filesystem::path(ACC_BINARY_DIR) / "tests" / ("midi_writer_out_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   Song song;

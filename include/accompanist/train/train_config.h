@@ -45,8 +45,8 @@ struct TrainOptions {
   int64_t sample_every = 0;  // 0 = off
   int sample_count = 3;
   int sample_max_tokens = 512;
-  int max_bad_steps = 5;             // NaN/Inf losses in a row before giving up
-  int threads = 0;                   // torch and BLAS threads per rank; 0 = cores / ranks on the node
+  int max_bad_steps = 5;  // NaN/Inf losses in a row before giving up
+  int threads = 0;        // torch threads per rank (BLAS single-threaded inside); 0 = cores / ranks on the node
   std::string precision = "auto";    // auto (bf16 on GPU, fp32 on CPU), fp32, bf16
   int64_t check_replicas_every = 0;  // > 0: compare parameter checksums across ranks every N steps (debug, tests)
   double peak_tflops = 989.0;        // per GPU, for MFU (H100 SXM dense bf16); 0 = no MFU
