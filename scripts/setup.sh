@@ -12,7 +12,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin                                  # trainer
   libhdf5-dev libyaml-cpp-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev                  # tests, benchmarks
-  python3 python3-torch python3-mido python3-numpy python3-h5py python3-matplotlib  # references, plots
+  python3 python3-torch python3-mido python3-numpy python3-h5py python3-yaml python3-matplotlib  # references, plots
   dpkg-dev time                                               # apt-get download / dpkg-deb, /usr/bin/time
 )
 
