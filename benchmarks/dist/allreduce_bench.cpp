@@ -17,7 +17,7 @@
 
 #include "accompanist/dist/communicator_factory.h"
 #include "accompanist/dist/mpi_environment.h"
-#include "bench_machine.h"
+#include "common/bench_machine.h"
 
 namespace {
 

@@ -24,23 +24,14 @@
 #include "accompanist/tokenizer/tokenizer.h"
 #include "accompanist/util/thread_pool.h"
 #include "accompanist/util/version.h"
+#include "common/bench_machine.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using acc::tokenizer::TokenSeq;
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
+using acc::bench::cpu_model;
 
 nlohmann::ordered_json machine() {
   char host[256] = {0};

@@ -22,18 +22,13 @@
 
 #include "accompanist/generate/generator.h"
 #include "accompanist/util/version.h"
+#include "common/bench_machine.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
+using acc::bench::cpu_model;
 
 std::vector<int> parse_list(const std::string& s) {
   std::vector<int> out;

@@ -31,6 +31,7 @@
 #include "accompanist/model/flops.h"
 #include "accompanist/model/transformer.h"
 #include "accompanist/util/version.h"
+#include "common/bench_machine.h"
 
 namespace {
 
@@ -51,13 +52,7 @@ struct Timing {
   double wall = 0.0, cpu = 0.0;
 };
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
+using acc::bench::cpu_model;
 
 nlohmann::ordered_json base(const std::string& bench, int threads) {
   char host[256] = {0};

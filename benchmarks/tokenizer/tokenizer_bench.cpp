@@ -22,6 +22,7 @@
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
 #include "accompanist/util/version.h"
+#include "common/bench_machine.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -36,17 +37,7 @@ struct Part {
   std::vector<acc::midi::Note> notes;
 };
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      auto colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
+using acc::bench::cpu_model;
 
 // CPU time of this process: on a shared machine with more runnable threads
 // than cores, wall time measures the other users as much as us.

@@ -1,4 +1,4 @@
-// The fields every dist benchmark line carries: git revision and machine.
+// The fields every benchmark line carries: git revision and machine.
 #pragma once
 
 #include <unistd.h>
