@@ -44,15 +44,17 @@ for n in $ranks; do
     as_root=(); [[ $(id -u) == 0 ]] && as_root=(--allow-run-as-root)
     mpirun -n "$n" --oversubscribe --bind-to none "${as_root[@]}" "$bin" --config "$config" --run-dir "$run" "${sets[@]}" > "$run.log" 2>&1
   fi
-  /usr/bin/python3 - "$run/metrics.jsonl" "$n" "$threads" "$rev" "$(hostname)" >> "$out/scaling.jsonl" <<'PY'
+  /usr/bin/python3 - "$run/metrics.jsonl" "$n" "$threads" "$rev" "$(hostname)" "$run/run.json" >> "$out/scaling.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if '"train"' in l]
+record = json.load(open(sys.argv[6]))
 rows = rows[1:] or rows  # the first interval includes start-up
 tps = sum(r["tokens_per_s"] for r in rows) / len(rows)
 comm = sum(r.get("ms_comm", 0) for r in rows) / len(rows)
 step_ms = sum(r.get("ms_compute", 0) + r.get("ms_comm", 0) + r.get("ms_data", 0) for r in rows) / len(rows)
 print(json.dumps({"benchmark": "trainer_scaling", "ranks": int(sys.argv[2]), "threads_per_rank": int(sys.argv[3]),
                   "tokens_per_s": tps, "ms_per_step": step_ms, "ms_comm_exposed": comm,
+                  "parameters": record["parameters"], "tokens_per_step_per_rank": record["tokens_per_step_per_rank"],
                   "git": sys.argv[4], "host": sys.argv[5]}))
 PY
 done

@@ -11,7 +11,12 @@ thread count and reads the JSON line this prints; by hand:
 import argparse
 import json
 import math
+import os
 import time
+
+# As bench_model and the trainer: OpenBLAS at one thread inside torch's pool
+# (read when the library loads, so before importing torch).
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import torch
 import torch.nn as nn

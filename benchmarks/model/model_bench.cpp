@@ -6,15 +6,17 @@
 //       generation tokens/s with the key/value cache against recomputing the
 //       whole decoder input at every step (encoder memory reused in both;
 //       `sample` times 9 of the recomputing steps and integrates).
-//   bench_model python   [--len 256] [--batch 4] [--steps 3] [--threads N]
+//   bench_model python   [--len 256] [--batch 4] [--steps 3] [--threads N] [--repeats 3]
 //       the C++ training step against benchmarks/model/bench_reference.py on
-//       the same sizes and thread count, and their ratio.
+//       the same sizes and thread count (both with OpenBLAS at 1 thread, as
+//       the trainer), alternating `repeats` times; medians and their ratio.
 // Timings on a shared machine are indicative: rerun the ratios when it is quiet.
 #include <ATen/Parallel.h>
 #include <sys/resource.h>
 #include <torch/optim/adam.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -30,6 +32,7 @@
 #include "accompanist/model/decoding.h"
 #include "accompanist/model/flops.h"
 #include "accompanist/model/transformer.h"
+#include "accompanist/util/blas_threads.h"
 #include "accompanist/util/version.h"
 #include "common/bench_machine.h"
 
@@ -77,7 +80,7 @@ struct Args {
   std::string mode;
   std::vector<int64_t> lengths{256, 512, 1024, 1500};
   int64_t tokens = 2048, steps = 2, source_len = 1000, gen = 1000, len = 256, batch = 4;
-  int threads = 0;
+  int threads = 0, repeats = 3;
   bool recompute_full = false;
 };
 
@@ -137,6 +140,7 @@ void bench_train(const Args& a) {
     j["tokens_per_s"] = 2.0 * static_cast<double>(B * L) / dt;
     j["model_gflop_per_step"] = flops / 1e9;
     j["achieved_gflop_per_s"] = flops / dt / 1e9;
+    j["parameters"] = acc::model::parameter_count(c);
     j["peak_rss_mb"] = peak_rss_mb();
     std::cout << j.dump() << std::endl;
   }
@@ -217,15 +221,8 @@ void bench_generate(const Args& a) {
   std::cout << j.dump() << std::endl;
 }
 
-void bench_python(const Args& a) {
-  ModelConfig c;
-  torch::manual_seed(0);
-  Seq2SeqTransformer model(c);
-  model->train();
-  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}).eps(1e-8));
-  acc::model::Batch b = synthetic_batch(a.batch, a.len, c.vocab_size);
-  const Timing cpp = time_train_steps(model, adam, b, a.steps);
-
+// One run of bench_reference.py; its JSON line.
+nlohmann::json run_python_reference(const Args& a) {
   const std::string cmd = std::string(ACC_REFERENCE_PYTHON) + " " + ACC_SOURCE_DIR +
                           "/benchmarks/model/bench_reference.py --len " + std::to_string(a.len) + " --batch " +
                           std::to_string(a.batch) + " --threads " + std::to_string(at::get_num_threads()) +
@@ -234,26 +231,54 @@ void bench_python(const Args& a) {
   std::string text;
   char buf[4096];
   while (pipe && fgets(buf, sizeof(buf), pipe.get())) text += buf;
-  nlohmann::json py;
   try {
-    py = nlohmann::json::parse(text.substr(text.rfind('{')));
+    return nlohmann::json::parse(text.substr(text.rfind('{')));
   } catch (const std::exception& e) {
     std::cerr << "error: bench_reference.py: no JSON result: " << text << "\n";
     std::exit(1);
   }
-  const double py_s = py.at("step_s").get<double>();
-  const double py_cpu = py.at("step_cpu_s").get<double>();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// C++ and Python alternate `repeats` times (so that drifting load hits both
+// alike); medians of the per-step means are compared.
+void bench_python(const Args& a) {
+  ModelConfig c;
+  torch::manual_seed(0);
+  Seq2SeqTransformer model(c);
+  model->train();
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}).eps(1e-8));
+  acc::model::Batch b = synthetic_batch(a.batch, a.len, c.vocab_size);
+  std::vector<double> cpp_s, cpp_cpu, py_s, py_cpu;
+  std::string py_torch;
+  for (int r = 0; r < a.repeats; ++r) {
+    const Timing cpp = time_train_steps(model, adam, b, a.steps);
+    cpp_s.push_back(cpp.wall);
+    cpp_cpu.push_back(cpp.cpu);
+    const nlohmann::json py = run_python_reference(a);
+    py_s.push_back(py.at("step_s").get<double>());
+    py_cpu.push_back(py.at("step_cpu_s").get<double>());
+    py_torch = py.value("torch", "");
+  }
   auto j = base("model_train_step_vs_python", at::get_num_threads());
   j["len"] = a.len;
   j["batch"] = a.batch;
   j["steps"] = a.steps;
-  j["cpp_step_s"] = cpp.wall;
-  j["python_step_s"] = py_s;
-  j["cpp_step_cpu_s"] = cpp.cpu;
-  j["python_step_cpu_s"] = py_cpu;
-  j["python_torch"] = py.value("torch", "");
-  j["speedup_vs_python"] = py_s / cpp.wall;
-  j["cpu_speedup_vs_python"] = py_cpu / cpp.cpu;
+  j["repeats"] = a.repeats;
+  j["cpp_step_s"] = median(cpp_s);
+  j["python_step_s"] = median(py_s);
+  j["cpp_step_s_all"] = cpp_s;
+  j["python_step_s_all"] = py_s;
+  j["cpp_step_cpu_s"] = median(cpp_cpu);
+  j["python_step_cpu_s"] = median(py_cpu);
+  j["python_torch"] = py_torch;
+  j["speedup_vs_python"] = median(py_s) / median(cpp_s);
+  j["cpu_speedup_vs_python"] = median(py_cpu) / median(cpp_cpu);
   std::cout << j.dump() << std::endl;
 }
 
@@ -284,6 +309,8 @@ int main(int argc, char** argv) {
       a.batch = std::stoll(v);
     else if (k == "--threads")
       a.threads = std::stoi(v);
+    else if (k == "--repeats")
+      a.repeats = std::max(1, std::stoi(v));
     else if (k == "--recompute")
       a.recompute_full = v == "full";
     else {
@@ -292,6 +319,9 @@ int main(int argc, char** argv) {
     }
   }
   if (a.threads > 0) at::set_num_threads(a.threads);
+  // As the trainer: LibTorch's pool gets the threads, OpenBLAS runs in it at
+  // 1 thread (bench_reference.py does the same on the Python side).
+  acc::util::set_blas_threads(1);
   if (a.mode == "train")
     bench_train(a);
   else if (a.mode == "generate")

@@ -3,6 +3,7 @@
 #include <torch/serialize.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
@@ -38,13 +39,11 @@ void save_model(const Seq2SeqTransformer& model, const std::string& dir) {
   fs::create_directories(dir, ec);
   if (ec) throw acc::Error(dir, "cannot create the checkpoint directory: " + ec.message());
   acc::util::write_file_atomic((fs::path(dir) / kModelConfigFile).string(), acc::util::dump_config(model->config()));
-  acc::util::AtomicPath weights((fs::path(dir) / kModelWeightsFile).string());
-  try {
-    torch::save(model, weights.temp_path());
-  } catch (const c10::Error& e) {
-    throw acc::Error(weights.final_path(), "cannot write: " + first_line(e.what()));
-  }
-  weights.commit();
+  // Serialised in memory first: LibTorch's file writer reports a full disk
+  // from a destructor (std::terminate); our writer gives an acc::Error.
+  std::ostringstream bytes;
+  torch::save(model, bytes);
+  acc::util::write_file_atomic((fs::path(dir) / kModelWeightsFile).string(), bytes.str());
 }
 
 ModelConfig load_model_config(const std::string& dir) {

@@ -2,7 +2,6 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
-#include <dlfcn.h>
 #include <spdlog/spdlog.h>
 #include <torch/version.h>
 
@@ -11,18 +10,9 @@
 
 #include "accompanist/dist/communicator.h"
 #include "accompanist/dist/device.h"
+#include "accompanist/util/blas_threads.h"
 
 namespace acc::train {
-namespace {
-
-// OpenBLAS keeps its own pool; the setter is found at run time so that any
-// BLAS (or none) links.
-void set_blas_threads(int n) {
-  using SetThreads = void (*)(int);
-  if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
-}
-
-}  // namespace
 
 torch::Device configure_threads_and_device(int threads, const dist::Communicator& comm) {
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
@@ -31,7 +21,7 @@ torch::Device configure_threads_and_device(int threads, const dist::Communicator
   // OpenBLAS's own thread pool competes with LibTorch's OpenMP pool for the
   // same cores: measured on cpu_small with 2 threads, BLAS at 2 threads made a
   // step 2.3x slower than BLAS at 1 (682 vs 302 ms). Torch parallelises around it.
-  set_blas_threads(1);
+  util::set_blas_threads(1);
   try {
     at::set_num_interop_threads(1);
   } catch (const c10::Error&) {

@@ -26,6 +26,7 @@
 #include "batch_loader.h"
 #include "checkpoint_io.h"
 #include "run_environment.h"
+#include "run_record.h"
 #include "sample_writer.h"
 
 namespace fs = std::filesystem;
@@ -65,7 +66,7 @@ class Trainer {
     build_model_and_optimizer(resume_dir);
     dist::check_replicas(comm_, *model_, config_sha256_);
     dist::broadcast_parameters(*model_, comm_);
-    write_run_files(resume_dir.has_value());
+    write_run_files(resume_dir);
     install_stop_handlers();
     return train_loop();
   }
@@ -166,10 +167,15 @@ class Trainer {
                    mc.vocab_size);
   }
 
-  void write_run_files(bool resumed) {
+  void write_run_files(const std::optional<std::string>& resume_dir) {
+    const bool resumed = resume_dir.has_value();
     if (comm_.rank() == 0) {
       fs::create_directories(fs::path(run_.run_dir) / "samples");
       util::write_file_atomic((fs::path(run_.run_dir) / "config.yaml").string(), util::dump_config(cfg_));
+      write_run_record(run_.run_dir, {run_.argv, run_.config_file, run_.overrides, comm_.size(),
+                                      torch::get_num_threads(), model::parameter_count(model_config()),
+                                      int64_t(cfg_.train.batch_size) * cfg_.train.accumulation * 2 * cfg_.data.max_len,
+                                      resume_dir.value_or("")});
       store_.remove_stale_staging();
       metrics_.emplace((fs::path(run_.run_dir) / "metrics.jsonl").string(), resumed ? state_.step : -1);
     }
@@ -369,7 +375,15 @@ class Trainer {
                                                    cfg_.train.seed, uint64_t(state_.step));
     double loss_sum = 0;
     int64_t tokens = 0, labels = 0;
+    bool interrupted = false;
     for (size_t begin = 0; begin < picked.size(); begin += size_t(per_batch)) {
+      // A long validation must not eat the grace period of a pre-emption
+      // signal: all ranks agree (one tiny all-reduce per batch) to stop
+      // early; the loop then saves and exits.
+      if (comm_.allreduce_host(int64_t(stop_requested() ? 1 : 0), dist::ReduceOp::max) > 0) {
+        interrupted = true;
+        break;
+      }
       std::vector<std::vector<int64_t>> sources, targets;
       // Rank r takes every world-th example of the batch.
       for (size_t i = begin + size_t(comm_.rank()); i < std::min(picked.size(), begin + size_t(per_batch));
@@ -386,6 +400,11 @@ class Trainer {
       labels += b.label_tokens;
     }
     model_->train();
+    if (interrupted) {  // a partial validation is not recorded
+      if (comm_.rank() == 0)
+        spdlog::warn("step {} | validation interrupted by a stop request: not recorded", state_.step);
+      return;
+    }
     const double total_loss = comm_.allreduce_host(loss_sum, dist::ReduceOp::sum);
     const int64_t total_labels = comm_.allreduce_host(labels, dist::ReduceOp::sum);
     const int64_t total_tokens = comm_.allreduce_host(tokens, dist::ReduceOp::sum);

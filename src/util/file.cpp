@@ -85,8 +85,10 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
     }
     done += size_t(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int e = errno;
+  // close() also on a failed fsync (no leaked descriptor); the first error wins.
+  int e = ::fsync(fd) != 0 ? errno : 0;
+  if (::close(fd) != 0 && e == 0) e = errno;
+  if (e != 0) {
     ::unlink(tmp.c_str());
     throw Error(path, std::string("write failed: ") + std::strerror(e));
   }

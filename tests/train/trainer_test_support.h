@@ -41,7 +41,8 @@ inline std::string tokenizer_json(int extra_merges) {
 }
 
 // A learnable corpus: the target is a fixed token-by-token map of the source.
-inline std::string write_copy_corpus(const std::string& dir, int extra_merges = 0, int train_pairs = 160) {
+inline std::string write_copy_corpus(const std::string& dir, int extra_merges = 0, int train_pairs = 160,
+                                     int valid_pairs = 24) {
   const std::string path = dir + "/corpus.h5";
   data::CorpusWriter writer(path, {tokenizer_json(extra_merges), "piano->bass", "window_beats: 96\n"});
   std::mt19937 rng(5);
@@ -59,10 +60,10 @@ inline std::string write_copy_corpus(const std::string& dir, int extra_merges = 
     }
   };
   add("train", train_pairs);
-  add("valid", 24);
+  add("valid", valid_pairs);
   add("test", 8);
   std::vector<std::string> songs;
-  for (int i = 0; i < train_pairs; ++i) songs.push_back("song" + std::to_string(i) + ".mid");
+  for (int i = 0; i < std::max(train_pairs, valid_pairs); ++i) songs.push_back("song" + std::to_string(i) + ".mid");
   writer.set_songs(songs);
   writer.commit();
   return path;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "accompanist/train/train_config.h"
 
@@ -18,6 +19,10 @@ namespace acc::train {
 struct RunOptions {
   std::string run_dir;
   std::string resume;  // "": fresh run; "auto": newest complete checkpoint if any; else a checkpoint directory
+  // How the run was started, recorded in RUN_DIR/run.json.
+  std::vector<std::string> argv;
+  std::string config_file;
+  std::vector<std::string> overrides;
 };
 
 // Returns the exit code: 0 when max_steps is reached or after a clean

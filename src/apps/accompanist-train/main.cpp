@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  run.argv.assign(argv, argv + argc);
+  run.config_file = config_path;
+  run.overrides = overrides;
   return acc::dist::guarded_main([&] {
     // Every rank reads and checks the config itself: a bad key fails on all
     // ranks alike, before any collective.

@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""Markdown tables of a benchmark results file (benchmarks/run_all.sh output).
+
+  /usr/bin/python3 benchmarks/results_table.py benchmarks/results.jsonl > benchmarks/results.md
+
+Each benchmark names itself with "bench" or "benchmark"; one section per kind,
+in the order of the suite. Ratios come from the lines themselves (measured in
+the same process or script); nothing here is typed in by hand.
+"""
+import json
+import sys
+
+
+def kind(r):
+    return r.get("benchmark") or r.get("bench") or "?"
+
+
+def fmt(x, digits=1):
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:,.{digits}f}"
+    return f"{x:,}" if isinstance(x, int) else str(x)
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(fmt(c) if not isinstance(c, str) else c for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def prep(rs):
+    rows = [[r["impl"], r.get("threads", 1), r.get("files", r.get("songs")), fmt(r["files_per_s"]),
+             fmt(r["notes_per_s"], 0), fmt(r.get("peak_rss_mb"))] for r in rs if r["impl"] != "ratio"]
+    ratio = next((r for r in rs if r["impl"] == "ratio"), {})
+    return (table(["pipeline", "threads", "files", "files/s", "notes/s", "peak MB"], rows) +
+            f"\n\nRatio to Python, reading phase: **{fmt(ratio.get('files_per_s_1thread'))}x** on 1 thread, "
+            f"{fmt(ratio.get('files_per_s_all_threads'))}x on all threads (target {ratio.get('target', 'n/a')}x).")
+
+
+def tokenizer(rs):
+    rows = []
+    for r in rs:
+        for what, key in (("REMI", "remi"), ("BPE", "bpe"), ("REMI + BPE", "remi_bpe")):
+            rows.append([what, fmt(r["cpp"][f"{key}_tokens_per_s"] / 1e6, 2),
+                         fmt(r["python"][f"{key}_tokens_per_s"] / 1e6, 3), f"**{fmt(r[f'ratio_{key}'])}x**"])
+    r = rs[-1]
+    return (table(["encoding", "C++ M tokens/s", "Python M tokens/s", "ratio"], rows) +
+            f"\n\nWorkload: {r['workload']}, {r['parts']} parts, {fmt(r['base_tokens'])} REMI tokens, BPE to "
+            f"vocabulary {r['vocab_size']} ({fmt(r['compression'], 2)}x fewer tokens, learnt in "
+            f"{fmt(r['train_seconds'], 2)} s).")
+
+
+def model_train(rs):
+    rows = [[r["len"], r["batch"], fmt(r["step_s"], 2), fmt(r["tokens_per_s"], 0), fmt(r["achieved_gflop_per_s"]),
+             fmt(r["peak_rss_mb"], 0)] for r in rs]
+    return (table(["length", "batch", "s/step", "tokens/s", "GFLOP/s", "peak MB"], rows) +
+            f"\n\nTable 1 model ({fmt(rs[0].get('parameters'))} parameters), forward + backward + Adam, "
+            f"{rs[0]['threads']} thread(s), tokens counted source + target.")
+
+
+def model_vs_python(rs):
+    rows = [[r["len"], r["batch"], r["threads"], r.get("repeats", 1), fmt(r["cpp_step_s"], 3),
+             fmt(r["python_step_s"], 3), f"**{fmt(r['speedup_vs_python'], 2)}x**", fmt(r["cpu_speedup_vs_python"], 2)]
+            for r in rs]
+    return (table(["length", "batch", "threads", "repeats", "C++ s/step", "Python s/step", "speed-up (median)",
+                   "CPU-time ratio"], rows) +
+            f"\n\nSame model, batch, optimizer and thread count (OpenBLAS at 1 thread on both sides); "
+            f"Python: torch {rs[0].get('python_torch', '?')}, benchmarks/model/bench_reference.py.")
+
+
+def model_generate(rs):
+    rows = [[r["source_len"], r["generated"], fmt(r["cached_tokens_per_s"]), fmt(r["recompute_tokens_per_s"]),
+             f"**{fmt(r['speedup'])}x**", r["recompute"]] for r in rs]
+    return table(["source", "generated", "cached tokens/s", "recompute tokens/s", "speed-up", "recompute timing"], rows)
+
+
+def generate(rs):
+    by = {}
+    for r in rs:
+        by.setdefault(r["batch"], {})[r["cache"]] = r
+    rows = [[b, fmt(v[True]["tokens_per_s"]), fmt(v[False]["tokens_per_s"]), f"**{fmt(v[False]['cache_speedup'])}x**"]
+            for b, v in sorted(by.items()) if True in v and False in v]
+    r = rs[0]
+    return (table(["batch", "cached tokens/s", "recompute tokens/s", "speed-up"], rows) +
+            f"\n\n`acc::generate::Generator`, d_model {r['d_model']}, {r['layers']}+{r['layers']} layers, source "
+            f"{r['source_len']}, {r['tokens_per_sample']} tokens per sample, {r['threads']} thread(s).")
+
+
+def evaluation(rs):
+    out = []
+    for r in rs:
+        if kind(r) == "levenshtein_random_pairs":
+            out.append(f"- Levenshtein, {fmt(r['pairs'])} random pairs on {r['threads']} thread(s): {fmt(r['wall_s'], 2)} s "
+                       f"wall, **{fmt(r['speedup_vs_dp_per_cpu_s'])}x** the plain dynamic programme per CPU second.")
+        else:
+            out.append(f"- Whole evaluation of {r['samples']} samples against {r['validation_pairs']} validation pairs "
+                       f"({fmt(r['random_pairs_per_figure'])} random pairs per figure): **{fmt(r['wall_s'], 1)} s** "
+                       f"wall ({fmt(r['wall_s_without_random_pairs'], 2)} s without the random pairs).")
+    return "\n".join(out)
+
+
+def allreduce(rs):
+    rows = [[fmt(r["bytes"] / 1024, 0) + " KiB", fmt(r["direct_us"]), fmt(r["comm_us"]), fmt(r["ratio"], 2),
+             fmt(r["busbw_GBps"], 2)] for r in rs if r.get("mode") == "thread"]
+    return (table(["size", "MPI_Allreduce us", "communicator us", "ratio", "bus GB/s (MPI)"], rows) +
+            f"\n\n{rs[0]['ranks']} ranks, best of 3 interleaved rounds; ratio 1.0 = no overhead over raw MPI.")
+
+
+def overlap(rs):
+    rows = [[r["mode"], fmt(r["gradient_MiB"]), fmt(r["compute_step_s"], 3), fmt(r["serial_step_s"], 3),
+             fmt(r["bucketed_step_s"], 3), f"**{fmt(100 * r['overlap'], 0)}%**", fmt(r["speedup_vs_serial"], 2)]
+            for r in rs]
+    return table(["mode", "gradients MiB", "compute s", "backward then all-reduce s", "bucketed s",
+                  "communication hidden", "speed-up"], rows)
+
+
+def scaling(rs):
+    base = next((r for r in rs if r["ranks"] == 1), rs[0])
+    rows = []
+    for r in rs:
+        s = r["tokens_per_s"] / base["tokens_per_s"]
+        rows.append([r["ranks"], r["threads_per_rank"], fmt(r["tokens_per_s"], 0), fmt(r["ms_per_step"], 0),
+                     fmt(r["ms_comm_exposed"]), fmt(s, 2), f"{100 * s / (r['ranks'] / base['ranks']):.0f}%"])
+    return (table(["ranks", "threads/rank", "tokens/s", "ms/step", "exposed comm ms", "speed-up", "efficiency"], rows) +
+            "\n\nlaunch/scaling.sh, configs/train/cpu_small.yaml on synthetic tokens; threads per rank = cores / ranks.")
+
+
+SECTIONS = [
+    ("Corpus preparation vs Python", lambda k: k == "data.prep_throughput", prep),
+    ("Tokenizer vs Python", lambda k: k == "tokenizer_encode", tokenizer),
+    ("Training step, Table 1 model", lambda k: k == "model_train_step", model_train),
+    ("Training step vs the Python reference model", lambda k: k == "model_train_step_vs_python", model_vs_python),
+    ("Generation with the key/value cache, Table 1 model", lambda k: k == "model_generate", model_generate),
+    ("Batched generation with and without the cache", lambda k: k == "generate", generate),
+    ("Evaluation", lambda k: k in ("levenshtein_random_pairs", "evaluate_samples"), evaluation),
+    ("All-reduce vs raw MPI", lambda k: k == "dist.allreduce", allreduce),
+    ("Communication hidden behind backward", lambda k: k == "dist.overlap", overlap),
+    ("Trainer scaling, 1 -> 2 ranks", lambda k: k == "trainer_scaling", scaling),
+]
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: results_table.py RESULTS.jsonl", file=sys.stderr)
+        return 2
+    try:
+        records = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+    except (OSError, ValueError) as e:
+        print(f"error: {sys.argv[1]}: {e}", file=sys.stderr)
+        return 1
+    suite = next((r for r in records if kind(r) == "run_all"), {})
+    machine = next((r for r in records if "cpu" in r and isinstance(r["cpu"], str)), {})
+    print("# Benchmark results\n")
+    print(f"Generated by `benchmarks/run_all.sh` (then `benchmarks/results_table.py {sys.argv[1].split('/')[-1]}`); "
+          "do not edit by hand.\n")
+    print(f"- git {suite.get('git', 'n/a')}, host {suite.get('host', 'n/a')}, CPU {machine.get('cpu', 'n/a')}, "
+          f"{machine.get('cores', 'n/a')} cores")
+    print(f"- whole suite: {fmt(suite.get('wall_s'))} s" + (" (**--quick**: reduced sizes)" if suite.get("quick") else ""))
+    sections = {r["section"]: r["wall_s"] for r in records if kind(r) == "run_all.section"}
+    print("- per section (s): " + ", ".join(f"{k} {v}" for k, v in sections.items()))
+    for title, match, render in SECTIONS:
+        rs = [r for r in records if match(kind(r))]
+        if rs:
+            print(f"\n## {title}\n\n{render(rs)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

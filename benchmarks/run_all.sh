@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The whole benchmark suite: every benchmark of the project, one JSON lines
+# file, and the tables regenerated from it.
+#   benchmarks/run_all.sh [--build build] [--out benchmarks/results.jsonl] [--work DIR] [--quick]
+# Writes (each atomically, after the suite completes):
+#   OUT                     one JSON object per measurement ("bench" or "benchmark" names it),
+#                           plus one {"benchmark":"run_all.section"} line per section with its wall time
+#   benchmarks/results.md   the markdown tables (benchmarks/results_table.py OUT)
+#   docs/scaling.md         its cost-model section (scripts/scaling_model.py --update)
+# Logs of each section go to WORK/<section>.log. About 15 minutes on 2 cores
+# (--quick: ~3 minutes, smaller sizes, for checking the suite itself; its
+# tables are marked quick). Run it on an otherwise idle machine: the ratios
+# are measured in the same process or script, the absolute figures are not
+# comparable across machines or loads.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build
+out=$root/benchmarks/results.jsonl
+work=${TMPDIR:-/tmp}/acc_bench_all
+quick=0
+while (($#)); do
+  case "$1" in
+    --build) build=$(cd "$2" && pwd); shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --quick) quick=1; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "error: run_all.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+py=/usr/bin/python3
+bin=$build/bin
+for b in accompanist accompanist-train bench_model bench_generate bench_eval bench_tokenizer bench_dist_allreduce \
+         bench_dist_overlap; do
+  [[ -x "$bin/$b" ]] || { echo "error: $bin/$b: not built (scripts/setup.sh builds it)" >&2; exit 1; }
+done
+[[ -d "$root/data/debian" ]] || { echo "error: data/debian: missing (datasets/debian/fetch.sh data/debian)" >&2; exit 1; }
+as_root=(); [[ $(id -u) == 0 ]] && as_root=(--allow-run-as-root)
+mpirun2=(mpirun -n 2 --oversubscribe --bind-to none "${as_root[@]}")
+
+rm -rf "$work"
+mkdir -p "$work"
+partial=$work/results.jsonl
+: > "$partial"
+export OMP_NUM_THREADS=1  # each benchmark sets its own thread counts; MPI ranks must not oversubscribe
+suite_start=$(date +%s)
+
+# section NAME COMMAND...: runs COMMAND, keeps the JSON lines of its stdout.
+section() {
+  local name=$1; shift
+  local t0; t0=$(date +%s%N)
+  echo "== $name"
+  if ! "$@" > "$work/$name.out" 2> "$work/$name.log"; then
+    echo "error: benchmark $name failed; see $work/$name.log" >&2
+    tail -n 5 "$work/$name.log" >&2
+    exit 1
+  fi
+  grep '^{' "$work/$name.out" >> "$partial" || true
+  local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  local wall=$((ms / 1000)).$(( ms % 1000 / 100 ))
+  printf '{"benchmark":"run_all.section","section":"%s","wall_s":%s,"quick":%s}\n' \
+    "$name" "$wall" "$([[ $quick == 1 ]] && echo true || echo false)" >> "$partial"
+  echo "   $(grep -c '^{' "$work/$name.out" || true) result line(s), $wall s"
+}
+
+if ((quick)); then
+  songs=200; py_files=40; tok_seconds=0.5; lengths=256,512; train_tokens=1024; py_points=("256 2"); repeats=1
+  gen_tokens=128; model_gen=200; evals=(--pairs 200000 --samples 50 --validation 200); scale_steps=6; ar_mib=4
+else
+  songs=2000; py_files=300; tok_seconds=2; lengths=256,512,1024,1500; train_tokens=2048
+  py_points=("256 4" "1024 1"); repeats=3; gen_tokens=256; model_gen=1000; evals=(); scale_steps=15; ar_mib=64
+fi
+
+# Data: accompanist prep against mido + the Python REMI reference.
+section prep "$py" "$root/benchmarks/data/prep_throughput.py" --bin "$bin/accompanist" --songs "$songs" \
+  --python-files "$py_files" --work "$work/prep"
+# Tokenizer: REMI + BPE encoding against the plain Python implementation.
+section tokenizer "$py" "$root/benchmarks/tokenizer/bench_tokenizer.py" --build "$build" \
+  --min-seconds "$tok_seconds"
+# Model: the Table 1 training step at each length, and against the Python reference model.
+section model_train "$bin/bench_model" train --lengths "$lengths" --tokens "$train_tokens" --steps 1 --threads 1
+for point in "${py_points[@]}"; do
+  read -r len batch <<< "$point"
+  section "model_vs_python_L$len" "$bin/bench_model" python --len "$len" --batch "$batch" --steps 2 \
+    --repeats "$repeats" --threads 1
+done
+# Generation: the key/value cache against recomputing (Table 1 model, and the generator).
+section model_generate "$bin/bench_model" generate --source-len "$model_gen" --gen "$model_gen" --threads 1
+section generate "$bin/bench_generate" --threads 1 --tokens "$gen_tokens" --source-len 256 --repeats 1
+# Evaluation: Levenshtein pairs and a whole evaluation.
+section eval "$bin/bench_eval" "${evals[@]}"
+# Distributed: all-reduce against raw MPI, overlap with backward, trainer scaling 1 -> 2 ranks.
+section allreduce "${mpirun2[@]}" "$bin/bench_dist_allreduce" --max-mib "$ar_mib" --seconds 0.3
+section overlap "${mpirun2[@]}" "$bin/bench_dist_overlap"
+section scaling bash -c "'$root/launch/scaling.sh' --ranks '1 2' --steps $scale_steps --out '$work/scaling' >&2 &&
+                         cat '$work/scaling/scaling.jsonl'"
+
+printf '{"benchmark":"run_all","wall_s":%d,"quick":%s,"git":"%s","host":"%s"}\n' "$(( $(date +%s) - suite_start ))" \
+  "$([[ $quick == 1 ]] && echo true || echo false)" "$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)" \
+  "$(hostname)" >> "$partial"
+
+# Publish: results, then the tables generated from them (temporary names, then rename).
+mkdir -p "$(dirname "$out")"
+cp "$partial" "$out.tmp" && mv "$out.tmp" "$out"
+"$py" "$root/benchmarks/results_table.py" "$out" > "$root/benchmarks/results.md.tmp"
+mv "$root/benchmarks/results.md.tmp" "$root/benchmarks/results.md"
+"$py" "$root/scripts/scaling_model.py" --results "$out" --update "$root/docs/scaling.md"
+echo "wrote $out, benchmarks/results.md and the cost model in docs/scaling.md ($(( $(date +%s) - suite_start )) s)"

@@ -1,0 +1,61 @@
+#include "run_record.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "accompanist/util/file.h"
+#include "accompanist/util/version.h"
+
+namespace acc::train {
+namespace {
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string host_name() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+}  // namespace
+
+void write_run_record(const std::string& run_dir, const RunRecord& r) {
+  const std::string path = (std::filesystem::path(run_dir) / "run.json").string();
+  nlohmann::ordered_json history = nlohmann::ordered_json::array();
+  if (std::filesystem::exists(path)) {
+    // A damaged record must not stop training: the history is informative only.
+    auto old = nlohmann::ordered_json::parse(util::read_file_text(path), nullptr, false);
+    if (old.is_object()) {
+      if (old.contains("history") && old["history"].is_array()) history = old["history"];
+      old.erase("history");
+      history.push_back(old);
+    }
+  }
+  nlohmann::ordered_json j;
+  j["argv"] = r.argv;
+  j["config_file"] = r.config_file;
+  j["overrides"] = r.overrides;
+  j["ranks"] = r.ranks;
+  j["threads_per_rank"] = r.threads_per_rank;
+  j["parameters"] = r.parameters;
+  j["tokens_per_step_per_rank"] = r.tokens_per_step_per_rank;
+  j["resumed_from"] = r.resumed_from;
+  j["git"] = git_revision();
+  j["version"] = version();
+  j["host"] = host_name();
+  j["started_utc"] = utc_now();
+  j["history"] = history;
+  util::write_file_atomic(path, j.dump(2) + "\n");
+}
+
+}  // namespace acc::train

@@ -1,0 +1,28 @@
+// run.json in the run directory: how the run was started (command line,
+// config file, --set overrides, ranks, revision), so that sweeps can be
+// summarised (scripts/summarize_runs.py) and a run repeated. Each resume
+// replaces the top-level record and keeps the earlier ones under "history".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace acc::train {
+
+struct RunRecord {
+  std::vector<std::string> argv;
+  std::string config_file;
+  std::vector<std::string> overrides;
+  int ranks = 1;
+  int threads_per_rank = 1;
+  int64_t parameters = 0;
+  int64_t tokens_per_step_per_rank = 0;  // batch_size x accumulation x (source + target max_len)
+  std::string resumed_from;              // checkpoint directory, or "" for a fresh start
+};
+
+// Writes RUN_DIR/run.json atomically (rank 0 only), adding the revision, host
+// and start time, and keeping an existing file's records as history.
+void write_run_record(const std::string& run_dir, const RunRecord& record);
+
+}  // namespace acc::train
