@@ -5,8 +5,8 @@
 # Writes (each atomically, after the suite completes):
 #   OUT                     one JSON object per measurement ("bench" or "benchmark" names it),
 #                           plus one {"benchmark":"run_all.section"} line per section with its wall time
-#   benchmarks/results.md   the markdown tables (benchmarks/results_table.py OUT)
-#   docs/scaling.md         its cost-model section (scripts/scaling_model.py --update)
+#   results.md next to OUT  the markdown tables (benchmarks/results_table.py OUT)
+#   docs/scaling.md         its cost-model section (scripts/scaling_model.py --update; not with --quick)
 # Logs of each section go to WORK/<section>.log. About 15 minutes on 2 cores
 # (--quick: ~3 minutes, smaller sizes, for checking the suite itself; its
 # tables are marked quick). Run it on an otherwise idle machine: the ratios
@@ -42,7 +42,6 @@ rm -rf "$work"
 mkdir -p "$work"
 partial=$work/results.jsonl
 : > "$partial"
-export OMP_NUM_THREADS=1  # each benchmark sets its own thread counts; MPI ranks must not oversubscribe
 suite_start=$(date +%s)
 
 # section NAME COMMAND...: runs COMMAND, keeps the JSON lines of its stdout.
@@ -102,7 +101,11 @@ printf '{"benchmark":"run_all","wall_s":%d,"quick":%s,"git":"%s","host":"%s"}\n'
 # Publish: results, then the tables generated from them (temporary names, then rename).
 mkdir -p "$(dirname "$out")"
 cp "$partial" "$out.tmp" && mv "$out.tmp" "$out"
-"$py" "$root/benchmarks/results_table.py" "$out" > "$root/benchmarks/results.md.tmp"
-mv "$root/benchmarks/results.md.tmp" "$root/benchmarks/results.md"
-"$py" "$root/scripts/scaling_model.py" --results "$out" --update "$root/docs/scaling.md"
-echo "wrote $out, benchmarks/results.md and the cost model in docs/scaling.md ($(( $(date +%s) - suite_start )) s)"
+table=$(dirname "$out")/results.md
+"$py" "$root/benchmarks/results_table.py" "$out" > "$table.tmp" && mv "$table.tmp" "$table"
+if ((quick)); then
+  echo "wrote $out and $table ($(( $(date +%s) - suite_start )) s; --quick: docs/scaling.md left as it is)"
+else
+  "$py" "$root/scripts/scaling_model.py" --results "$out" --update "$root/docs/scaling.md"
+  echo "wrote $out, $table and the cost model in docs/scaling.md ($(( $(date +%s) - suite_start )) s)"
+fi
