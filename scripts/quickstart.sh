@@ -33,7 +33,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 ranks=$(( $(nproc) >= 2 ? 2 : 1 ))
 
 echo "== 1. install and build"
-if ((setup)); then scripts/setup.sh; else echo "skipped (--no-setup)"; fi
+if ((setup)); then scripts/setup.sh --apps-only; else echo "skipped (--no-setup)"; fi
 
 echo "== 2. fetch the default corpus (Debian packages simutrans-data, openttd-openmsx)"
 datasets/debian/fetch.sh "$data/debian"

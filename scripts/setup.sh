@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package accompanist needs (idempotent), then configures
 # and builds build/ (Release, binaries in build/bin/).
-#   scripts/setup.sh [--no-build] [extra cmake args...]
+#   scripts/setup.sh [--no-build | --apps-only] [extra cmake args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,11 @@ PACKAGES=(
 )
 
 build=1
+targets=()
 if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
+# --apps-only: build just the two programs (the quickstart); tests and
+# benchmarks are built later, incrementally, by scripts/test.sh.
+if [[ "${1:-}" == "--apps-only" ]]; then targets=(--target accompanist accompanist-train); shift; fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -38,5 +42,5 @@ if ((build)); then
   # Paths relative to the checkout in ccache's hashes: another clone (CI) reuses the cache.
   export CCACHE_BASEDIR="$PWD"
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
-  cmake --build build -j "$jobs"
+  cmake --build build -j "$jobs" "${targets[@]}"
 fi

@@ -84,10 +84,10 @@ TEST(Faults, KillNineOfOneRankEndsTheJobAndResumes) {
   const std::string dir = fresh_dir("faults_kill_rank");
   const std::string corpus = write_copy_corpus(dir);
   const std::string run = dir + "/run";
-  const std::string sets = "--set data.corpus=" + corpus +
-                           " --set train.log_every=1 --set train.checkpoint_every=3 --set train.threads=1";
-  const pid_t job = spawn_command(mpirun2() + " " + train_command(run, sets + " --set train.max_steps=100000"),
-                                  dir + "/killed.log");
+  const std::string sets =
+      "--set data.corpus=" + corpus + " --set train.log_every=1 --set train.checkpoint_every=3 --set train.threads=1";
+  const pid_t job =
+      spawn_command(mpirun2() + " " + train_command(run, sets + " --set train.max_steps=100000"), dir + "/killed.log");
   ASSERT_TRUE(wait_for_step(run, 7, 120)) << read_text(dir + "/killed.log");
   const pid_t victim = find_rank_process(run, 1);
   ASSERT_GT(victim, 0) << "rank 1 not found";
@@ -128,14 +128,26 @@ struct DiskFullOutcome {
 template <typename LimitOf>
 DiskFullOutcome resume_on_a_full_disk(const std::string& dir, const std::string& corpus, const std::string& script,
                                       LimitOf limit_of) {
-  const std::string sets = "--set data.corpus=" + corpus + " --set train.checkpoint_every=10 --set train.sample_every=0";
+  const std::string sets =
+      "--set data.corpus=" + corpus + " --set train.checkpoint_every=10 --set train.sample_every=0";
   const std::string first = dir + "/first";
   auto r = run_command(train_command(first, sets + " --set train.max_steps=10"), 120);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  const std::string cmd = "sh -c '" + script + "' sh " + first + " '" + train_binary() + " --config " +
-                          tiny_config() + "' '" + sets + " --set train.max_steps=40 --resume auto' " + dir +
-                          "/after " + std::to_string(limit_of(first));
+  const std::string cmd = "sh -c '" + script + "' sh " + first + " '" + train_binary() + " --config " + tiny_config() +
+                          "' '" + sets + " --set train.max_steps=40 --resume auto' " + dir + "/after " +
+                          std::to_string(limit_of(first));
   return {run_command(cmd, 120), dir + "/after"};
+}
+
+void expect_previous_checkpoint_intact(const std::string& dir, const std::string& after);
+
+// The failed resume: a non-zero exit with one `error:` line naming the cause,
+// and step 10's checkpoint exactly as before.
+void expect_write_failure(const DiskFullOutcome& out, const std::string& dir, const std::string& cause) {
+  EXPECT_FALSE(out.result.timed_out);
+  EXPECT_NE(out.result.exit_code, 0) << out.result.output;
+  expect_error_line(out.result.output, cause);
+  expect_previous_checkpoint_intact(dir, out.run);
 }
 
 void expect_previous_checkpoint_intact(const std::string& dir, const std::string& after) {
@@ -168,10 +180,7 @@ TEST(Faults, FullDiskIsAClearErrorAndKeepsThePreviousCheckpoint) {
   auto out = resume_on_a_full_disk(dir, corpus, script, [](const std::string& run) {
     return disk_kib(run) + disk_kib(run + "/checkpoints/step-00000010") / 2;
   });
-  EXPECT_FALSE(out.result.timed_out);
-  EXPECT_NE(out.result.exit_code, 0) << out.result.output;
-  expect_error_line(out.result.output, "No space left on device");
-  expect_previous_checkpoint_intact(dir, out.run);
+  expect_write_failure(out, dir, "No space left on device");
 }
 
 // A file-size limit (RLIMIT_FSIZE, as a quota would): writes past it fail
@@ -185,10 +194,7 @@ TEST(Faults, FileSizeLimitIsAClearErrorAndKeepsThePreviousCheckpoint) {
   auto out = resume_on_a_full_disk(dir, corpus, script, [](const std::string& run) {
     return fs::file_size(run + "/checkpoints/step-00000010/model.pt") / 4 / 512;
   });
-  EXPECT_FALSE(out.result.timed_out);
-  EXPECT_NE(out.result.exit_code, 0) << out.result.output;
-  expect_error_line(out.result.output, "File too large");
-  expect_previous_checkpoint_intact(dir, out.run);
+  expect_write_failure(out, dir, "File too large");
 }
 
 // A corpus file cut short (an interrupted copy): one clear error on every
