@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <mutex>
 
 #include "accompanist/data/corpus_format.h"
@@ -55,6 +56,7 @@ size_t CorpusSplit::max_target_length() const {
 struct Corpus::Impl {
   std::string path;
   util::h5::File file;
+  uint64_t file_bytes = 0;
   std::string tokenizer_json, tokenizer_sha256, direction, config_yaml;
   std::vector<std::string> songs;
   int vocab_size = 0;
@@ -64,6 +66,14 @@ struct Corpus::Impl {
   std::mutex hdf5_mutex;  // the serial HDF5 library is not thread-safe
 
   [[noreturn]] void fail(const std::string& why) const { throw Error(path, why); }
+  // Datasets are contiguous and uncompressed, at least a byte per entry: a
+  // larger count (e.g. an unwritten dataset of 2^40 entries in a 16 KB file)
+  // is refused before anything that size is allocated.
+  void check_entries(const std::string& dataset, uint64_t n) const {
+    if (n > file_bytes)
+      fail(dataset + " claims " + std::to_string(n) + " entries, more than the file's " + std::to_string(file_bytes) +
+           " bytes can hold");
+  }
 
   void read_header(const util::h5::Group& root);
   void read_index(const util::h5::Group& root, CorpusSplit& s);
@@ -105,6 +115,8 @@ void Corpus::Impl::read_header(const util::h5::Group& root) {
     fail("direction attribute \"" + direction + "\" is not of the form \"source->target\"");
 
   if (!root.has("songs")) fail("no /songs dataset");
+  std::vector<uint64_t> dims = root.shape("songs");
+  if (dims.size() == 1) check_entries("/songs", dims[0]);  // read_strings refuses other ranks
   songs = root.read_strings("songs");
 }
 
@@ -116,6 +128,7 @@ void Corpus::Impl::read_index(const util::h5::Group& root, CorpusSplit& s) {
     if (!g.has(ds)) fail("no /" + name + "/" + ds + " dataset");
     std::vector<uint64_t> dims = g.shape(ds);
     if (dims.size() != 1) fail("/" + name + "/" + ds + " is not one-dimensional");
+    check_entries("/" + name + "/" + ds, dims[0]);
     return dims[0];
   };
   uint64_t n = length_of("song");
@@ -172,6 +185,9 @@ Corpus Corpus::open(const std::string& path) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->file = util::h5::File::open_read(path);
+  std::error_code ec;
+  impl->file_bytes = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(path, "cannot get the file size: " + ec.message());
   util::h5::Group root = impl->file.root();
   impl->read_header(root);
   for (size_t i = 0; i < impl->splits.size(); ++i) {

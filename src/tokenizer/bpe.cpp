@@ -8,6 +8,17 @@
 
 namespace acc::tokenizer {
 
+namespace {
+
+// At most this many base ids in the expansions of all ids together (64 MiB).
+// Expansions are stored whole and may double with every merge ([197, 197],
+// [198, 198], ...: 40 merges would expand to 2^41 ids), so a tiny tokenizer
+// file could otherwise ask for terabytes. Real tokenizers are far below: the
+// thesis's 500-id ones expand to under a thousand ids in all.
+constexpr size_t kMaxExpansionIds = size_t(1) << 24;
+
+}  // namespace
+
 // Pair -> merge rank: open addressing with linear probing, at most 1/4 full.
 // Small enough to stay in L1 for a few hundred merges (8 bytes a slot), which
 // matters more than anything else in the encoder: a dense V x V table is
@@ -108,6 +119,14 @@ void Bpe::build() {
                   "(" + std::to_string(a) + ", " + std::to_string(b) + ") repeats merge " + std::to_string(earlier));
     }
     ranks_->set(a, b, int32_t(i));
+    const size_t length = size_t(expansion_offsets_[size_t(a) + 1] - expansion_offsets_[size_t(a)]) +
+                          size_t(expansion_offsets_[size_t(b) + 1] - expansion_offsets_[size_t(b)]);
+    if (expansion_data_.size() + length > kMaxExpansionIds) {
+      throw Error("merge " + std::to_string(i),
+                  "(" + std::to_string(a) + ", " + std::to_string(b) + ") expands to " + std::to_string(length) +
+                      " base ids, which brings the expansions of all ids past the limit of " +
+                      std::to_string(kMaxExpansionIds));
+    }
     for (TokenId part : {a, b}) {
       size_t begin = expansion_offsets_[size_t(part)], end = expansion_offsets_[size_t(part) + 1];
       for (size_t k = begin; k < end; ++k) expansion_data_.push_back(expansion_data_[k]);

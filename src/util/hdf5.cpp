@@ -50,6 +50,13 @@ Handle checked(hid_t id, const std::string& where, const std::string& what) {
   return Handle(id);
 }
 
+// An attribute is read into room for one value: refuse any other count
+// (a 4-element attribute would overflow it; found by fuzz_corpus_reader).
+void require_single_value(hid_t attribute, const std::string& where) {
+  Handle space(H5Aget_space(attribute));
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) throw Error(where, "expected a single value");
+}
+
 Handle string_type() {
   Handle t(H5Tcopy(H5T_C_S1));
   H5Tset_size(t.get(), H5T_VARIABLE);
@@ -261,6 +268,7 @@ void Group::set_attr(const std::string& name, int64_t value) const {
 std::string Group::attr_string(const std::string& name) const {
   if (!has_attr(name)) throw Error(where() + "@" + name, "missing attribute");
   Handle a = checked(H5Aopen(id_.get(), name.c_str(), H5P_DEFAULT), where() + "@" + name, "cannot open attribute");
+  require_single_value(a.get(), where() + "@" + name);
   Handle stored(H5Aget_type(a.get()));
   if (H5Tget_class(stored.get()) != H5T_STRING) throw Error(where() + "@" + name, "expected a string attribute");
   if (H5Tis_variable_str(stored.get())) {
@@ -282,6 +290,7 @@ std::string Group::attr_string(const std::string& name) const {
 int64_t Group::attr_int(const std::string& name) const {
   if (!has_attr(name)) throw Error(where() + "@" + name, "missing attribute");
   Handle a = checked(H5Aopen(id_.get(), name.c_str(), H5P_DEFAULT), where() + "@" + name, "cannot open attribute");
+  require_single_value(a.get(), where() + "@" + name);
   Handle stored(H5Aget_type(a.get()));
   if (H5Tget_class(stored.get()) != H5T_INTEGER) throw Error(where() + "@" + name, "expected an integer attribute");
   int64_t v = 0;

@@ -242,6 +242,30 @@ TEST(Corpus, ErrorsNameThePathAndTheReason) {
   bad_json.write(dir.file("bad_json.h5"));
   expect_error(dir.file("bad_json.h5"), "not valid JSON");
 
+  // Datasets claiming far more entries than the file holds (unwritten, which
+  // HDF5 reads as zeros): refused before anything that size is allocated
+  // (found with fuzz_corpus_reader; a 16 KB file asked for terabytes).
+  auto unwritten = [&](const std::string& name, const std::string& dataset, hid_t type) {
+    const std::string path = dir.file(name);
+    good.write(path);
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    EXPECT_GE(f, 0);
+    EXPECT_GE(H5Ldelete(f, dataset.c_str(), H5P_DEFAULT), 0);
+    const hsize_t dims[1] = {hsize_t(1) << 40};
+    hid_t space = H5Screate_simple(1, dims, nullptr);
+    hid_t ds = H5Dcreate2(f, dataset.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    EXPECT_GE(ds, 0);
+    H5Dclose(ds);
+    H5Sclose(space);
+    H5Fclose(f);
+    return path;
+  };
+  hid_t vlen_string = H5Tcopy(H5T_C_S1);
+  H5Tset_size(vlen_string, H5T_VARIABLE);
+  expect_error(unwritten("huge_songs.h5", "/songs", vlen_string), "/songs claims 1099511627776 entries");
+  H5Tclose(vlen_string);
+  expect_error(unwritten("huge_song.h5", "/train/song", H5T_STD_U32LE), "/train/song claims 1099511627776 entries");
+
   // A split group missing altogether.
   const std::string nosplit = dir.file("nosplit.h5");
   {

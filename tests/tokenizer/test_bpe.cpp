@@ -129,6 +129,17 @@ TEST(Bpe, RejectsBadMergesAndIds) {
   EXPECT_THROW(train_bpe(std::vector<TokenSeq>{{5, 600}}, options), Error);
 }
 
+TEST(Bpe, RefusesExpansionsThatCannotFitInMemory) {
+  // Each merge doubles the last one's expansion (found with fuzz_tokenizer_json:
+  // a 500-byte tokenizer file asked for 2^32 ids and more).
+  std::vector<Merge> doubling = {{4, 4}};
+  for (TokenId id = kBaseVocabSize; id < kBaseVocabSize + 40; ++id) doubling.emplace_back(id, id);
+  EXPECT_THROW(Bpe{doubling}, Error);
+  doubling.resize(20);  // up to 2^20 ids: allowed
+  const Bpe bpe(doubling);
+  EXPECT_EQ(bpe.expansion(kBaseVocabSize + 19), TokenSeq(size_t(1) << 20, kBar));
+}
+
 TEST(Bpe, SpecialTokensAreNeverMerged) {
   const std::vector<TokenSeq> seqs = {{2, 2, 2, 2}, {0, 0, 1, 1, 3, 3}, {5, 6, 2, 5, 6}};
   BpeTrainOptions options;

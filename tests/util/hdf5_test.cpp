@@ -1,6 +1,7 @@
 #include "accompanist/util/hdf5.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <filesystem>
 #include <fstream>
@@ -70,6 +71,38 @@ TEST(Hdf5, ClearErrors) {
   EXPECT_EQ(message([&] { f.root().attr_string("format"); }), path + ":/@format: missing attribute");
   EXPECT_EQ(message([&] { f.root().read<float>("x"); }), path + ":/x: unexpected element type");
   EXPECT_EQ(message([&] { f.root().group("x"); }), path + ":/x: not a group");
+}
+
+// Attributes with several values (valid HDF5, not what we write) were read
+// into room for one; found by tests/fuzz/fuzz_corpus_reader.
+TEST(Hdf5, AttributesWithSeveralValuesAreRefused) {
+  const std::string path = temp_file("c.h5");
+  {
+    hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t four = 4;
+    hid_t space = H5Screate_simple(1, &four, nullptr);
+    const int64_t values[4] = {1, 2, 3, 4};
+    hid_t a = H5Acreate2(file, "version", H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_INT64, values);
+    H5Aclose(a);
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, 8);
+    const char text[33] = "abcdefghabcdefghabcdefghabcdefgh";
+    a = H5Acreate2(file, "format", str, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, str, text);
+    H5Aclose(a);
+    H5Tclose(str);
+    H5Sclose(space);
+    H5Fclose(file);
+  }
+  h5::File f = h5::File::open_read(path);
+  try {
+    f.root().attr_int("version");
+    ADD_FAILURE() << "no error";
+  } catch (const acc::Error& e) {
+    EXPECT_EQ(std::string(e.what()), path + ":/@version: expected a single value");
+  }
+  EXPECT_THROW(f.root().attr_string("format"), acc::Error);
 }
 
 }  // namespace
