@@ -7,7 +7,7 @@
 #                           plus one {"benchmark":"run_all.section"} line per section with its wall time
 #   results.md next to OUT  the markdown tables (benchmarks/results_table.py OUT)
 #   docs/scaling.md         its cost-model section (scripts/scaling_model.py --update; not with --quick)
-# Logs of each section go to WORK/<section>.log. About 15 minutes on 2 cores
+# Logs of each section go to WORK/<section>.log. About 8 minutes on 2 cores
 # (--quick: ~3 minutes, smaller sizes, for checking the suite itself; its
 # tables are marked quick). Run it on an otherwise idle machine: the ratios
 # are measured in the same process or script, the absolute figures are not
@@ -65,9 +65,11 @@ section() {
 if ((quick)); then
   songs=200; py_files=40; tok_seconds=0.5; lengths=256,512; train_tokens=1024; py_points=("256 2"); repeats=1
   gen_tokens=128; model_gen=200; evals=(--pairs 200000 --samples 50 --validation 200); scale_steps=6; ar_mib=4
+  train_steps=1; overlap_steps=5
 else
   songs=2000; py_files=300; tok_seconds=2; lengths=256,512,1024,1500; train_tokens=2048
   py_points=("256 4" "1024 1"); repeats=3; gen_tokens=256; model_gen=1000; evals=(); scale_steps=15; ar_mib=64
+  train_steps=2; overlap_steps=40
 fi
 
 # Data: accompanist prep against mido + the Python REMI reference.
@@ -77,7 +79,8 @@ section prep "$py" "$root/benchmarks/data/prep_throughput.py" --bin "$bin/accomp
 section tokenizer "$py" "$root/benchmarks/tokenizer/bench_tokenizer.py" --build "$build" \
   --min-seconds "$tok_seconds"
 # Model: the Table 1 training step at each length, and against the Python reference model.
-section model_train "$bin/bench_model" train --lengths "$lengths" --tokens "$train_tokens" --steps 1 --threads 1
+section model_train "$bin/bench_model" train --lengths "$lengths" --tokens "$train_tokens" --steps "$train_steps" \
+  --threads 1
 for point in "${py_points[@]}"; do
   read -r len batch <<< "$point"
   section "model_vs_python_L$len" "$bin/bench_model" python --len "$len" --batch "$batch" --steps 2 \
@@ -90,7 +93,7 @@ section generate "$bin/bench_generate" --threads 1 --tokens "$gen_tokens" --sour
 section eval "$bin/bench_eval" "${evals[@]}"
 # Distributed: all-reduce against raw MPI, overlap with backward, trainer scaling 1 -> 2 ranks.
 section allreduce "${mpirun2[@]}" "$bin/bench_dist_allreduce" --max-mib "$ar_mib" --seconds 0.3
-section overlap "${mpirun2[@]}" "$bin/bench_dist_overlap"
+section overlap "${mpirun2[@]}" "$bin/bench_dist_overlap" --steps "$overlap_steps"
 section scaling bash -c "'$root/launch/scaling.sh' --ranks '1 2' --steps $scale_steps --out '$work/scaling' >&2 &&
                          cat '$work/scaling/scaling.jsonl'"
 

@@ -256,8 +256,9 @@ def check_md(inp):
     comm = ring_allreduce_s(grad, 2, alpha, bw)
     exposed = exposed_s(comm, compute, inp.overlap)
     step = compute + exposed
-    tok = two.get("tokens_per_step_per_rank")
-    tps = f"{2 * tok / step:,.0f}" if tok else "n/a"
+    # Tokens per rank and step as measured on 1 rank (run.json's max_len bound counts padding too).
+    tok = one["tokens_per_s"] * one["ms_per_step"] / 1e3
+    tps = f"{2 * tok / step:,.0f}"
     rows = [["threads per rank", one["threads_per_rank"], two["threads_per_rank"], two["threads_per_rank"]],
             ["gradient bytes (cpu_small)", "", f'{4 * two["parameters"] / 1e6:.2f} MB' if "parameters" in two
              else "n/a", f"{grad / 1e6:.2f} MB ({source})"],

@@ -161,7 +161,8 @@ class Cli(unittest.TestCase):
             r = run("--results", path)
         self.assertEqual(r.returncode, 0, r.stderr)
         check = {row[0]: row[1:] for row in table_rows(r.stdout, "Check against")}
-        self.assertEqual(check["tokens/s (all ranks)"][2], "n/a")
+        # From the 1-rank run's tokens per step (7218 tokens/s x 0.284 s), not from the removed fields.
+        self.assertEqual(check["tokens/s (all ranks)"][2], "10,012")
         self.assertEqual(check["gradient bytes (cpu_small)"][1], "n/a")
         self.assertEqual(check["gradient bytes (cpu_small)"][2], "4.21 MB (configs/train/cpu_small.yaml)")
         self.assertIn("warning:", r.stderr)
