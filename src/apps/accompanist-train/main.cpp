@@ -14,6 +14,7 @@
 #include "accompanist/train/trainer.h"
 #include "accompanist/util/log.h"
 #include "accompanist/util/version.h"
+#include "parse_command_line.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"accompanist-train: data-parallel training of the accompaniment model", "accompanist-train"};
@@ -27,16 +28,7 @@ int main(int argc, char** argv) {
                  "auto: continue from the newest complete checkpoint (or start); or a checkpoint dir");
   app.set_version_flag("--version",
                        std::string("accompanist-train ") + acc::version() + " (" + acc::git_revision() + ")");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
-  }
+  if (auto status = acc::apps::parse_command_line(app, argc, argv)) return *status;
 
   run.argv.assign(argv, argv + argc);
   run.config_file = config_path;

@@ -10,6 +10,7 @@
 #include "accompanist/util/error.h"
 #include "accompanist/util/log.h"
 #include "accompanist/util/version.h"
+#include "parse_command_line.h"
 
 int main(int argc, char** argv) {
   acc::util::init_logging();
@@ -22,18 +23,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::function<int()>> runners;
   for (const auto& entry : registry) runners[entry.name] = entry.setup(app);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
-  }
+  if (auto status = acc::apps::parse_command_line(app, argc, argv)) return *status;
 
   try {
     for (auto& [name, run] : runners) {
