@@ -3,7 +3,6 @@
 #include <torch/serialize.h>
 
 #include <filesystem>
-#include <sstream>
 
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
@@ -39,11 +38,7 @@ void save_model(const Seq2SeqTransformer& model, const std::string& dir) {
   fs::create_directories(dir, ec);
   if (ec) throw acc::Error(dir, "cannot create the checkpoint directory: " + ec.message());
   acc::util::write_file_atomic((fs::path(dir) / kModelConfigFile).string(), acc::util::dump_config(model->config()));
-  // Serialised in memory first: LibTorch's file writer reports a full disk
-  // from a destructor (std::terminate); our writer gives an acc::Error.
-  std::ostringstream bytes;
-  torch::save(model, bytes);
-  acc::util::write_file_atomic((fs::path(dir) / kModelWeightsFile).string(), bytes.str());
+  save_torch_file(model, (fs::path(dir) / kModelWeightsFile).string());
 }
 
 ModelConfig load_model_config(const std::string& dir) {

@@ -5,10 +5,9 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "accompanist/model/checkpoint.h"
 #include "accompanist/util/error.h"
-#include "accompanist/util/file.h"
 
 namespace fs = std::filesystem;
 
@@ -66,9 +65,7 @@ void save_rng_state(const std::string& dir, int rank) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     state = gen.get_state();
   }
-  std::ostringstream bytes;  // in memory, then an atomic write: see save_optimizer
-  torch::save(state, bytes);
-  util::write_file_atomic(rng_file(dir, rank), bytes.str());
+  model::save_torch_file(state, rng_file(dir, rank));
 }
 
 bool load_rng_state(const std::string& dir, int rank) {
@@ -83,11 +80,7 @@ bool load_rng_state(const std::string& dir, int rank) {
 }
 
 void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& dir) {
-  // Serialised in memory first: LibTorch's file writer reports a full disk
-  // from a destructor (std::terminate); our writer gives an acc::Error.
-  std::ostringstream bytes;
-  torch::save(optimizer, bytes);
-  util::write_file_atomic((fs::path(dir) / "optimizer.pt").string(), bytes.str());
+  model::save_torch_file(optimizer, (fs::path(dir) / "optimizer.pt").string());
 }
 
 void load_optimizer(torch::optim::Optimizer& optimizer, const std::string& dir) {

@@ -6,7 +6,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <fstream>
 
 #include "accompanist/train/checkpoint_store.h"
 #include "trainer_test_support.h"
@@ -32,11 +31,6 @@ void expect_only_complete_checkpoints(const std::string& run) {
   }
 }
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The process of a given MPI rank among the children of a launch, found by
 // its environment (Open MPI sets OMPI_COMM_WORLD_RANK) and its run dir.
 pid_t find_rank_process(const std::string& run_dir, int rank) {
@@ -46,9 +40,9 @@ pid_t find_rank_process(const std::string& run_dir, int rank) {
   while (dirent* e = proc ? readdir(proc) : nullptr) {
     const pid_t pid = pid_t(std::atoi(e->d_name));
     if (pid <= 0) continue;
-    std::string cmdline = file_bytes("/proc/" + std::string(e->d_name) + "/cmdline");
+    std::string cmdline = read_text("/proc/" + std::string(e->d_name) + "/cmdline");
     if (cmdline.find("accompanist-train") == std::string::npos || cmdline.find(run_dir) == std::string::npos) continue;
-    std::string env = file_bytes("/proc/" + std::string(e->d_name) + "/environ");
+    std::string env = read_text("/proc/" + std::string(e->d_name) + "/environ");
     for (size_t at = 0; at < env.size();) {
       const size_t end = env.find('\0', at);
       if (env.compare(at, end - at, want_env) == 0) found = pid;
@@ -155,7 +149,7 @@ void expect_previous_checkpoint_intact(const std::string& dir, const std::string
   const std::string kept = after + "/checkpoints/step-00000010";
   ASSERT_TRUE(train::CheckpointStore::is_complete(kept));
   for (const char* f : {"model.pt", "optimizer.pt", "trainer_state.json", "model.yaml", "COMPLETE"})
-    EXPECT_EQ(file_bytes(before + "/" + f), file_bytes(kept + "/" + f)) << f;
+    EXPECT_EQ(read_text(before + "/" + f), read_text(kept + "/" + f)) << f;
   expect_only_complete_checkpoints(after);
   // And the run goes on from it once there is space again.
   auto r = run_command(train_command(after, "--set data.corpus=" + dir + "/corpus.h5" +

@@ -3,16 +3,30 @@
 // (optimizer state, tokenizer.json, the COMPLETE marker) to the same directory.
 #pragma once
 
+#include <torch/serialize.h>
+
+#include <sstream>
 #include <string>
 
 #include "accompanist/model/config.h"
 #include "accompanist/model/transformer.h"
+#include "accompanist/util/file.h"
 
 namespace acc::model {
 
 inline constexpr const char* kModelWeightsFile = "model.pt";
 inline constexpr const char* kModelConfigFile = "model.yaml";
 inline constexpr const char* kCompleteMarker = "COMPLETE";  // written last by the trainer
+
+// torch::save of value (a module, an optimizer, a tensor) to path, atomically.
+// Serialised in memory first: LibTorch's file writer reports a full disk from
+// a destructor (std::terminate); util::write_file_atomic throws acc::Error.
+template <typename Value>
+void save_torch_file(const Value& value, const std::string& path) {
+  std::ostringstream bytes;
+  torch::save(value, bytes);
+  util::write_file_atomic(path, bytes.str());
+}
 
 // Creates dir when missing; each file is written atomically.
 void save_model(const Seq2SeqTransformer& model, const std::string& dir);
