@@ -54,7 +54,7 @@ comm = sum(r.get("ms_comm", 0) for r in rows) / len(rows)
 step_ms = sum(r.get("ms_compute", 0) + r.get("ms_comm", 0) + r.get("ms_data", 0) for r in rows) / len(rows)
 print(json.dumps({"benchmark": "trainer_scaling", "ranks": int(sys.argv[2]), "threads_per_rank": int(sys.argv[3]),
                   "tokens_per_s": tps, "ms_per_step": step_ms, "ms_comm_exposed": comm,
-                  "parameters": record["parameters"], "tokens_per_step_per_rank": record["tokens_per_step_per_rank"],
+                  "parameters": record["parameters"],
                   "git": sys.argv[4], "host": sys.argv[5]}))
 PY
 done

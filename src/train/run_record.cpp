@@ -48,7 +48,6 @@ void write_run_record(const std::string& run_dir, const RunRecord& r) {
   j["ranks"] = r.ranks;
   j["threads_per_rank"] = r.threads_per_rank;
   j["parameters"] = r.parameters;
-  j["tokens_per_step_per_rank"] = r.tokens_per_step_per_rank;
   j["resumed_from"] = r.resumed_from;
   j["git"] = git_revision();
   j["version"] = version();

@@ -17,8 +17,7 @@ struct RunRecord {
   int ranks = 1;
   int threads_per_rank = 1;
   int64_t parameters = 0;
-  int64_t tokens_per_step_per_rank = 0;  // batch_size x accumulation x (source + target max_len)
-  std::string resumed_from;              // checkpoint directory, or "" for a fresh start
+  std::string resumed_from;  // checkpoint directory, or "" for a fresh start
 };
 
 // Writes RUN_DIR/run.json atomically (rank 0 only), adding the revision, host

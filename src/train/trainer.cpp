@@ -172,10 +172,9 @@ class Trainer {
     if (comm_.rank() == 0) {
       fs::create_directories(fs::path(run_.run_dir) / "samples");
       util::write_file_atomic((fs::path(run_.run_dir) / "config.yaml").string(), util::dump_config(cfg_));
-      write_run_record(run_.run_dir, {run_.argv, run_.config_file, run_.overrides, comm_.size(),
-                                      torch::get_num_threads(), model::parameter_count(model_config()),
-                                      int64_t(cfg_.train.batch_size) * cfg_.train.accumulation * 2 * cfg_.data.max_len,
-                                      resume_dir.value_or("")});
+      write_run_record(run_.run_dir,
+                       {run_.argv, run_.config_file, run_.overrides, comm_.size(), torch::get_num_threads(),
+                        model::parameter_count(model_config()), resume_dir.value_or("")});
       store_.remove_stale_staging();
       metrics_.emplace((fs::path(run_.run_dir) / "metrics.jsonl").string(), resumed ? state_.step : -1);
     }
