@@ -126,6 +126,26 @@ def scaling(rs):
             "\n\nlaunch/scaling.sh, configs/train/cpu_small.yaml on synthetic tokens; threads per rank = cores / ranks.")
 
 
+def learning(rs):
+    def g(r, key, part="generated"):
+        v = r.get(key) or {}
+        return v.get(part) if isinstance(v, dict) else None
+
+    rows = []
+    for r in rs:
+        rows.append([r["corpus"], "yes" if r["transpose"] else "no", r["variant"], r.get("steps"),
+                     f"**{fmt(g(r, 'root_agreement'), 2)}** ({fmt(g(r, 'root_agreement', 'reference'), 2)} / "
+                     f"{fmt(g(r, 'root_agreement', 'mock'), 2)})",
+                     f"{fmt(g(r, 'chord_tone_rate'), 2)} ({fmt(g(r, 'chord_tone_rate', 'reference'), 2)})",
+                     fmt(g(r, 'bars_filled'), 2), fmt((r.get("key_top1") or {}).get("generated"), 2),
+                     fmt(r.get("valid_loss"), 3), fmt(r.get("train_s"), 0)])
+    return (table(["corpus", "transposed", "alignment", "steps", "root agreement (reference / mock)",
+                   "chord tones (reference)", "bars filled", "key top-1", "best valid loss", "train s"], rows) +
+            "\n\nbenchmarks/learning/learning.py: configs/train/cpu_small.yaml on 2 ranks with each "
+            "model.bar_alignment variant, bass parts generated with top-k 3 for held-out validation pairs, "
+            "measured by accompanist evaluate (docs/evaluation.md).")
+
+
 SECTIONS = [
     ("Corpus preparation vs Python", lambda k: k == "data.prep_throughput", prep),
     ("Tokenizer vs Python", lambda k: k == "tokenizer_encode", tokenizer),
@@ -137,6 +157,7 @@ SECTIONS = [
     ("All-reduce vs raw MPI", lambda k: k == "dist.allreduce", allreduce),
     ("Communication hidden behind backward", lambda k: k == "dist.overlap", overlap),
     ("Trainer scaling, 1 -> 2 ranks", lambda k: k == "trainer_scaling", scaling),
+    ("Learning: following the accompanied part", lambda k: k == "learning", learning),
 ]
 
 

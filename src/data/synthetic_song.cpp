@@ -49,6 +49,7 @@ const std::vector<std::string> kBassPatterns = {"whole", "roots", "root-fifth", 
 struct Chord {
   std::vector<int> pitch_classes;  // root first
   int64_t start = 0, end = 0;      // ticks
+  int inversion = 0;               // chords style: which chord tone the piano puts lowest
 };
 
 // The scale step `degree` (may exceed 6) as semitones above the tonic.
@@ -72,7 +73,8 @@ std::vector<int> voice(const std::vector<int>& pcs, int center, int lo, int hi) 
 
 class SongBuilder {
  public:
-  SongBuilder(uint64_t seed, uint64_t index) : rng_(seed * 0x100000001B3ull ^ (index + 0x51ED270B2F9A3ULL)) {}
+  SongBuilder(uint64_t seed, uint64_t index, SynthStyle style)
+      : rng_(seed * 0x100000001B3ull ^ (index + 0x51ED270B2F9A3ULL)), style_(style) {}
 
   SyntheticSong build(uint64_t index) {
     SyntheticSong out;
@@ -88,7 +90,10 @@ class SongBuilder {
     jitter_ = rng_.chance(0.4) ? tpq_ / 24 : 0;
     info.max_jitter = jitter_;
 
-    build_chords(info);
+    if (style_ == SynthStyle::kChords)
+      build_bar_chords(info);
+    else
+      build_chords(info);
     midi::Song& song = out.song;
     song.format = 1;
     song.ticks_per_quarter = tpq_;
@@ -98,7 +103,9 @@ class SongBuilder {
 
     int piano_program = rng_.uniform(0, 7), bass_program = rng_.uniform(32, 39);
     bool split_hands = rng_.chance(0.25);
-    bool left_hand = split_hands || rng_.chance(0.5);
+    // In the chords style a left hand on the root would give the bass away too
+    // often; the inversions are the point there.
+    bool left_hand = split_hands || rng_.chance(style_ == SynthStyle::kChords ? 0.1 : 0.5);
     midi::Part right{0, 0, piano_program, false, "Piano", {}};
     midi::Part left{0, 2, piano_program, false, "Piano LH", {}};
     piano(info.piano_pattern, right.notes, left_hand ? (split_hands ? &left.notes : &right.notes) : nullptr);
@@ -143,6 +150,50 @@ class SongBuilder {
     }
   }
 
+  // The chords style: one triad a bar from the chords whose quality a triad
+  // template names without doubt (no diminished ones), each in root position
+  // or an inversion.
+  void build_bar_chords(SyntheticSongInfo& info) {
+    const std::vector<int>& scale = info.minor ? kMinor : kMajor;
+    const std::vector<int> usable =
+        info.minor ? std::vector<int>{0, 2, 3, 4, 5, 6} : std::vector<int>{0, 1, 2, 3, 4, 5};
+    std::vector<int> degrees;
+    if (rng_.chance(0.5)) {
+      for (int d : rng_.pick(info.minor ? kMinorProgressions : kMajorProgressions))
+        if (std::find(usable.begin(), usable.end(), d) != usable.end()) degrees.push_back(d);
+    } else {
+      const int n = rng_.uniform(3, 8);
+      for (int i = 0; i < n; ++i) degrees.push_back(i == 0 ? 0 : rng_.pick(usable));
+    }
+    const int inversion_mode = rng_.uniform(0, 3);  // 0-2: that inversion throughout; 3: a random one per chord
+    info.chord_ticks = 4 * tpq_;
+    const int64_t song_end = int64_t(info.bars) * 4 * tpq_;
+    for (int64_t t = 0, k = 0; t < song_end; t += info.chord_ticks, ++k) {
+      const int d = degrees[size_t(k) % degrees.size()];
+      Chord c;
+      for (int step : {0, 2, 4}) c.pitch_classes.push_back((info.key + scale_semitones(scale, d + step)) % 12);
+      c.start = t;
+      c.end = std::min(song_end, t + info.chord_ticks);
+      c.inversion = inversion_mode == 3 ? rng_.uniform(0, 2) : inversion_mode;
+      chords_.push_back(c);
+      info.chords.push_back(c.pitch_classes);
+      info.inversions.push_back(c.inversion);
+    }
+  }
+
+  // Close position from the inversion's bass note upwards, lowest note in [52, 63].
+  static std::vector<int> invert(const Chord& c) {
+    std::vector<int> out;
+    int prev = -1;
+    for (int i = 0; i < 3; ++i) {
+      const int pc = c.pitch_classes[size_t((c.inversion + i) % 3)];
+      int p = prev < 0 ? 52 + ((pc - 52) % 12 + 12) % 12 : prev + 1 + ((pc - prev - 1) % 12 + 12) % 12;
+      out.push_back(p);
+      prev = p;
+    }
+    return out;
+  }
+
   // Adds a note in the slot [slot_start, slot_end): onset jittered, the end
   // kept clear of the next slot so that same-pitch notes never overlap.
   void note(std::vector<midi::Note>& out, int pitch, int velocity, int64_t slot_start, int64_t slot_end,
@@ -163,7 +214,7 @@ class SongBuilder {
     int center = rng_.uniform(60, 68);
     const int64_t q = tpq_, e = tpq_ / 2;
     for (const Chord& c : chords_) {
-      std::vector<int> v = voice(c.pitch_classes, center, 52, 79);
+      std::vector<int> v = style_ == SynthStyle::kChords ? invert(c) : voice(c.pitch_classes, center, 52, 79);
       std::vector<std::pair<int64_t, int64_t>> slots;  // relative to the chord start
       int64_t span = c.end - c.start;
       if (pattern == "whole")
@@ -255,6 +306,7 @@ class SongBuilder {
   }
 
   Rng rng_;
+  SynthStyle style_;
   int tpq_ = 480;
   int64_t jitter_ = 0;
   std::vector<Chord> chords_;
@@ -262,12 +314,18 @@ class SongBuilder {
 
 }  // namespace
 
-SyntheticSong make_synthetic_song(uint64_t seed, uint64_t index) {
-  return SongBuilder(seed, index).build(index);
+SynthStyle parse_synth_style(const std::string& name) {
+  if (name == "mixed") return SynthStyle::kMixed;
+  if (name == "chords") return SynthStyle::kChords;
+  throw Error("synth style", "unknown style \"" + name + "\" (choose mixed or chords)");
+}
+
+SyntheticSong make_synthetic_song(uint64_t seed, uint64_t index, SynthStyle style) {
+  return SongBuilder(seed, index, style).build(index);
 }
 
 std::vector<std::string> write_synthetic_set(const std::string& dir, uint64_t count, uint64_t seed, int threads,
-                                             bool progress) {
+                                             bool progress, SynthStyle style) {
   std::vector<std::string> paths(count);
   util::ThreadPool pool(threads);
   std::unique_ptr<util::Progress> bar;
@@ -275,7 +333,7 @@ std::vector<std::string> write_synthetic_set(const std::string& dir, uint64_t co
     bar = std::make_unique<util::Progress>("synth", count, "songs");
   }
   pool.parallel_for(count, [&](size_t i) {
-    SyntheticSong s = make_synthetic_song(seed, i);
+    SyntheticSong s = make_synthetic_song(seed, i, style);
     std::filesystem::path out = std::filesystem::path(dir) / s.relative_path;
     std::error_code ec;
     std::filesystem::create_directories(out.parent_path(), ec);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/decoding.h"
 #include "accompanist/tokenizer/grammar.h"
 #include "accompanist/util/error.h"
@@ -34,6 +35,8 @@ Generator::Generator(model::Seq2SeqTransformer model, const tokenizer::Tokenizer
   for (size_t id = 0; id < tokenizer.vocab_size(); ++id) always_allowed_[id] = 1;
   for (tokenizer::TokenId id : {tokenizer::kPad, tokenizer::kBos, tokenizer::kMask}) always_allowed_[size_t(id)] = 0;
   if (options_.grammar_mask) grammar_ = std::make_unique<GrammarTables>(tokenizer.bpe());
+  bar_counts_ = tokenizer.bar_counts();
+  bar_counts_.resize(size_t(c.vocab_size), 0);
   model_->eval();
 }
 
@@ -74,12 +77,25 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
       src[b * source_len + k] = s[size_t(k)];
     }
   }
+  // Musical time: the bar of every source token, and how many bars the source has.
+  const bool aligned = c.bar_alignment.enabled();
+  std::vector<int64_t> source_bar_total(static_cast<size_t>(batch), 0);
+  torch::Tensor source_bars = torch::zeros({batch, source_len}, long_options);  // [B, S]
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<int64_t> idx = model::bar_indices(src + b * source_len, source_len, bar_counts_);
+    std::copy(idx.begin(), idx.end(), source_bars.data_ptr<int64_t>() + b * source_len);
+    for (int64_t k = 0; k < source_len; ++k)
+      source_bar_total[size_t(b)] += bar_counts_[size_t(src[b * source_len + k])];
+  }
   source = source.to(device);
+  source_bars = aligned ? source_bars.to(device) : torch::Tensor();
 
   // Per-row state, indexed by the row's place in the batch (0..B-1).
   std::vector<Sampler> samplers;
   std::vector<tokenizer::Grammar::State> states(size_t(batch), 0);
   std::vector<int64_t> prime_len(static_cast<size_t>(batch));
+  std::vector<int64_t> bars_seen(static_cast<size_t>(batch), 0);  // Bar tokens in each row's decoder input
+  std::vector<int64_t> input_bar(static_cast<size_t>(batch), 0);  // the bar of each row's last decoder input
   for (int64_t b = 0; b < batch; ++b) {
     const GenerationRequest& r = requests[begin + size_t(b)];
     samplers.emplace_back(options_.sampling, derive_seed(options_.seed, r.stream));
@@ -93,23 +109,32 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
   std::vector<int64_t> active(static_cast<size_t>(batch));  // batch rows still generating, in decoder row order
   for (int64_t b = 0; b < batch; ++b) active[size_t(b)] = b;
   std::unique_ptr<model::IncrementalDecoder> decoder;
-  torch::Tensor history;  // [B', t+1] decoder input for the recomputing path
-  torch::Tensor memory;   // [B', S, d] its encoder output (the encoder runs once either way)
+  torch::Tensor history;       // [B', t+1] decoder input for the recomputing path
+  torch::Tensor history_bars;  // [B', t+1] its bar indices (aligned models)
+  torch::Tensor memory;        // [B', S, d] its encoder output (the encoder runs once either way)
   torch::Tensor tokens = torch::full({batch}, model::kBos, long_options).to(device);  // [B']
   if (options_.use_cache)
-    decoder = std::make_unique<model::IncrementalDecoder>(model_, source, max_tokens_);
+    decoder = std::make_unique<model::IncrementalDecoder>(model_, source, max_tokens_, source_bars);
   else {
     history = tokens.view({batch, 1});
-    memory = model_->encode(source);
+    if (aligned) history_bars = torch::zeros({batch, 1}, long_options).to(device);
+    memory = model_->encode(source, source_bars);
   }
 
   std::vector<uint8_t> mask(static_cast<size_t>(vocab));
   for (int64_t t = 0; t < max_tokens_ && !active.empty(); ++t) {
     torch::Tensor logits;  // [B', V]
-    if (decoder)
-      logits = decoder->step(tokens);
-    else
-      logits = model_->decode(history, memory, source).select(1, -1);
+    if (decoder) {
+      torch::Tensor step_bars;  // [B']
+      if (aligned) {
+        std::vector<int64_t> rows_bar;
+        for (int64_t b : active) rows_bar.push_back(input_bar[size_t(b)]);
+        step_bars = torch::tensor(rows_bar, long_options).to(device);
+      }
+      logits = decoder->step(tokens, step_bars);
+    } else {
+      logits = model_->decode(history, memory, source, {source_bars, history_bars}).select(1, -1);
+    }
     const torch::Tensor host = logits.to(torch::kCPU, torch::kFloat).contiguous();
     const float* data = host.data_ptr<float>();
 
@@ -133,6 +158,25 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
           allowed = mask.data();
         }
         id = samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), allowed);
+        // A token that would open a bar past the source's last one ends the part
+        // instead (masking it would leave the model piling notes into the last
+        // bar), unless the grammar cannot end here: then a note group is
+        // finished first, drawn again without bar-opening ids.
+        const int64_t room = source_bar_total[size_t(b)] - bars_seen[size_t(b)];
+        if (options_.bars_within_source && bar_counts_[size_t(id)] > room) {
+          const bool grammar_on = grammar_ && !g.grammar_broken;
+          if (!grammar_on || grammar_->grammar.may_end(states[size_t(b)])) {
+            id = model::kEos;
+          } else {
+            if (allowed != mask.data()) std::copy(allowed, allowed + vocab, mask.begin());
+            bool any = false;
+            for (size_t v = 0; v < size_t(vocab); ++v) {
+              if (bar_counts_[v] > room) mask[v] = 0;
+              any = any || mask[v];
+            }
+            id = any ? samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), mask.data()) : model::kEos;
+          }
+        }
       }
       if (grammar_ && !g.grammar_broken) {
         states[size_t(b)] = grammar_->grammar.next(states[size_t(b)], tokenizer::TokenId(id));
@@ -142,6 +186,7 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
         g.ended = true;
         continue;
       }
+      input_bar[size_t(b)] = model::next_bar_index(bars_seen[size_t(b)], id, bar_counts_);
       g.tokens.push_back(tokenizer::TokenId(id));
       ++made;
       if (int64_t(g.tokens.size()) >= max_tokens_) continue;
@@ -159,13 +204,24 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
         source = source.index_select(0, rows);
         memory = memory.index_select(0, rows);
         history = history.index_select(0, rows);
+        if (aligned) {
+          source_bars = source_bars.index_select(0, rows);
+          history_bars = history_bars.index_select(0, rows);
+        }
       }
       std::vector<int64_t> still;
       for (int64_t i : keep) still.push_back(active[size_t(i)]);
       active.swap(still);
     }
     tokens = next_tokens;
-    if (!decoder) history = torch::cat({history, tokens.view({-1, 1})}, 1);  // [B'', t+2]
+    if (!decoder) {
+      history = torch::cat({history, tokens.view({-1, 1})}, 1);  // [B'', t+2]
+      if (aligned) {
+        std::vector<int64_t> rows_bar;
+        for (int64_t b : active) rows_bar.push_back(input_bar[size_t(b)]);
+        history_bars = torch::cat({history_bars, torch::tensor(rows_bar, long_options).to(device).view({-1, 1})}, 1);
+      }
+    }
   }
 }
 

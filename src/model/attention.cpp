@@ -36,6 +36,17 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(const AttentionOptions& options) 
     // Same scale as the keys' contribution so that neither term dominates at the start.
     rel = register_parameter("rel", torch::randn({H, rows, dk}) * scale_);
   }
+  if (options_.bar_bias_distance() >= 0)
+    // Zero: training starts from plain attention and learns how much bars matter.
+    bar_bias = register_parameter("bar_bias", torch::zeros({H, 2 * options_.bar_bias_distance() + 1}));
+}
+
+void MultiHeadAttentionImpl::add_bar_bias(torch::Tensor& scores, const torch::Tensor& bar_distance) const {
+  if (!bar_bias.defined()) return;
+  ACC_CHECK(bar_distance.defined(), "attention", "the layer has a bar bias but no bar distances were given");
+  // embedding() gathers rows of [2D+1, H] (and scatters back in backward) without a one-hot.
+  torch::Tensor bias = torch::embedding(bar_bias.t(), bar_distance);  // [B, Lq, Lk, H]
+  scores.add_(bias.permute({0, 3, 1, 2}));  // [B, H, Lq, Lk], added after the 1/sqrt(dk) scaling
 }
 
 torch::Tensor MultiHeadAttentionImpl::split_heads(const torch::Tensor& x) const {
@@ -55,7 +66,7 @@ torch::Tensor MultiHeadAttentionImpl::finish(torch::Tensor scores, const torch::
 }
 
 torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& memory,
-                                              const torch::Tensor& mask) {
+                                              const torch::Tensor& mask, const torch::Tensor& bar_distance) {
   // Scaling q once scales both Q K^T and S_rel = Q rel^T.
   torch::Tensor qh = split_heads(q(query)) * scale_;             // [B, H, Lq, dk]
   torch::Tensor kh = split_heads(k(memory));                     // [B, H, Lk, dk]
@@ -71,6 +82,7 @@ torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& query, const 
     case RelativeMode::kNone:
       break;
   }
+  add_bar_bias(scores, bar_distance);
   if (mask.defined()) scores.masked_fill_(mask, kMasked);
   return finish(std::move(scores), vh);
 }
@@ -119,10 +131,12 @@ AttentionCache MultiHeadAttentionImpl::precompute_memory(const torch::Tensor& me
   return cache;
 }
 
-torch::Tensor MultiHeadAttentionImpl::attend_cached(const torch::Tensor& x, const AttentionCache& cache) {
+torch::Tensor MultiHeadAttentionImpl::attend_cached(const torch::Tensor& x, const AttentionCache& cache,
+                                                    const torch::Tensor& mask, const torch::Tensor& bar_distance) {
   torch::Tensor qh = split_heads(q(x)) * scale_;                      // [B, H, Lq, dk]
   torch::Tensor scores = torch::matmul(qh, cache.k.transpose(2, 3));  // [B, H, Lq, S]
-  scores.masked_fill_(cache.key_pad, kMasked);
+  add_bar_bias(scores, bar_distance);
+  scores.masked_fill_(mask.defined() ? mask : cache.key_pad, kMasked);
   return finish(std::move(scores), cache.v);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/config.h"
 #include "accompanist/util/error.h"
 
@@ -24,7 +25,7 @@ void check_tokens(const std::vector<int64_t>& seq, const char* what, size_t inde
 }  // namespace
 
 Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::vector<std::vector<int64_t>>& targets,
-                 int64_t max_len, int64_t vocab_size) {
+                 int64_t max_len, int64_t vocab_size, const std::vector<int32_t>* bar_counts) {
   ACC_CHECK(!sources.empty(), "batch", "no sequences");
   ACC_CHECK(sources.size() == targets.size(), "batch", "different numbers of sources and targets");
   ACC_CHECK(max_len >= 1, "batch", "max_len must be positive");
@@ -56,6 +57,18 @@ Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::ve
     for (int64_t i = 1; i < n; ++i) din[b * T + i] = t[i - 1];
     for (int64_t i = 0; i < n; ++i) lab[b * T + i] = i < static_cast<int64_t>(t.size()) ? t[i] : kEos;
     batch.label_tokens += n;
+  }
+  if (bar_counts && !bar_counts->empty()) {
+    // PAD counts no Bar: padding continues the last bar (it is masked anyway).
+    batch.source_bars = at::zeros({B, S}, at::kLong);
+    batch.target_bars = at::zeros({B, T}, at::kLong);
+    for (auto [tokens, bars, L] : {std::tuple{src, &batch.source_bars, S}, std::tuple{din, &batch.target_bars, T}}) {
+      int64_t* out = bars->data_ptr<int64_t>();
+      for (int64_t b = 0; b < B; ++b) {
+        std::vector<int64_t> idx = bar_indices(tokens + b * L, L, *bar_counts);
+        std::copy(idx.begin(), idx.end(), out + b * L);
+      }
+    }
   }
   return batch;
 }

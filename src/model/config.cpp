@@ -17,6 +17,23 @@ void ModelConfig::visit(acc::util::ConfigVisitor& v) {
   v.field("max_relative_distance", max_relative_distance, 1, 1 << 20);
   // Token ids are stored as uint16 in the corpus; ids 0..3 are special.
   v.field("vocab_size", vocab_size, 4, 65536);
+  v.section("bar_alignment", [&] { bar_alignment.visit(v); });
+}
+
+void BarAlignment::visit(acc::util::ConfigVisitor& v) {
+  v.field("embeddings", embeddings);
+  v.field("max_bars", max_bars, 1, 1 << 20);
+  v.field("window", window);
+  v.field("window_before", window_before, 0, 1 << 20);
+  v.field("window_after", window_after, 0, 1 << 20);
+  v.field("bias", bias);
+  v.field("bias_distance", bias_distance, 0, 1024);
+}
+
+bool BarAlignment::operator==(const BarAlignment& o) const {
+  return embeddings == o.embeddings && max_bars == o.max_bars && window == o.window &&
+         window_before == o.window_before && window_after == o.window_after && bias == o.bias &&
+         bias_distance == o.bias_distance;
 }
 
 void ModelConfig::validate() const {
@@ -28,6 +45,10 @@ void ModelConfig::validate() const {
   if (!(dropout >= 0.0 && dropout < 1.0)) fail("dropout must be in [0, 1), got " + std::to_string(dropout));
   if (max_len < 1) fail("max_len must be positive");
   if (max_relative_distance < 1) fail("max_relative_distance must be positive");
+  const BarAlignment& a = bar_alignment;
+  if (a.max_bars < 1) fail("bar_alignment.max_bars must be positive");
+  if (a.window_before < 0 || a.window_after < 0) fail("bar_alignment.window_before and window_after must be >= 0");
+  if (a.bias_distance < 0) fail("bar_alignment.bias_distance must be >= 0");
   if (vocab_size < 4 || vocab_size > 65536)
     fail("vocab_size must be in [4, 65536] (ids 0..3 are PAD, BOS, EOS, MASK), got " + std::to_string(vocab_size));
 }
@@ -43,6 +64,13 @@ std::string ModelConfig::to_json() const {
   j["max_len"] = max_len;
   j["max_relative_distance"] = max_relative_distance;
   j["vocab_size"] = vocab_size;
+  // Only when used, so that the SPEC model's JSON stays exactly as it was.
+  if (bar_alignment.enabled()) {
+    const BarAlignment& a = bar_alignment;
+    j["bar_alignment"] = {{"embeddings", a.embeddings},       {"max_bars", a.max_bars},         {"window", a.window},
+                          {"window_before", a.window_before}, {"window_after", a.window_after}, {"bias", a.bias},
+                          {"bias_distance", a.bias_distance}};
+  }
   return j.dump();
 }
 
@@ -73,10 +101,42 @@ ModelConfig ModelConfig::from_json(const std::string& text, const std::string& s
   auto it = j.find("dropout");
   if (it == j.end() || !it->is_number()) throw acc::Error(source, "model config: dropout: expected a number");
   c.dropout = it->get<double>();
+  if (auto ba = j.find("bar_alignment"); ba != j.end()) {
+    if (!ba->is_object()) throw acc::Error(source, "model config: bar_alignment: expected an object");
+    BarAlignment& a = c.bar_alignment;
+    for (auto& [key, value] : ba->items()) {
+      auto flag = [&](bool& out) {
+        if (!value.is_boolean())
+          throw acc::Error(source, "model config: bar_alignment." + key + ": expected a boolean");
+        out = value.get<bool>();
+      };
+      auto integer = [&](int64_t& out) {
+        if (!value.is_number_integer())
+          throw acc::Error(source, "model config: bar_alignment." + key + ": expected an integer");
+        out = value.get<int64_t>();
+      };
+      if (key == "embeddings")
+        flag(a.embeddings);
+      else if (key == "window")
+        flag(a.window);
+      else if (key == "bias")
+        flag(a.bias);
+      else if (key == "max_bars")
+        integer(a.max_bars);
+      else if (key == "window_before")
+        integer(a.window_before);
+      else if (key == "window_after")
+        integer(a.window_after);
+      else if (key == "bias_distance")
+        integer(a.bias_distance);
+      else
+        throw acc::Error(source, "model config: unknown key bar_alignment." + key);
+    }
+  }
   for (auto& [key, value] : j.items()) {
-    static const char* known[] = {"d_model",   "enc_layers", "dec_layers", "heads",
-                                  "ff",        "dropout",    "max_len",    "max_relative_distance",
-                                  "vocab_size"};
+    static const char* known[] = {"d_model",    "enc_layers",   "dec_layers", "heads",
+                                  "ff",         "dropout",      "max_len",    "max_relative_distance",
+                                  "vocab_size", "bar_alignment"};
     bool found = false;
     for (const char* k : known) found = found || key == k;
     if (!found) throw acc::Error(source, "model config: unknown key " + key);
@@ -92,7 +152,8 @@ ModelConfig ModelConfig::from_json(const std::string& text, const std::string& s
 bool ModelConfig::operator==(const ModelConfig& o) const {
   return d_model == o.d_model && enc_layers == o.enc_layers && dec_layers == o.dec_layers && heads == o.heads &&
          ff == o.ff && dropout == o.dropout && max_len == o.max_len &&
-         max_relative_distance == o.max_relative_distance && vocab_size == o.vocab_size;
+         max_relative_distance == o.max_relative_distance && vocab_size == o.vocab_size &&
+         bar_alignment == o.bar_alignment;
 }
 
 }  // namespace acc::model

@@ -4,34 +4,38 @@
 
 namespace acc::model {
 
-IncrementalDecoder::IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity)
-    : model_(std::move(model)) {
+IncrementalDecoder::IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity,
+                                       const torch::Tensor& source_bars)
+    : model_(std::move(model)), source_bars_(source_bars) {
   torch::NoGradGuard no_grad;
   const ModelConfig& c = model_->config();
   capacity_ = capacity > 0 ? std::min(capacity, c.max_len) : c.max_len;
   batch_ = source.size(0);
-  memory_ = model_->encode(source);         // [B, S, d]
-  torch::Tensor key_pad = source.eq(kPad);  // [B, S]
+  memory_ = model_->encode(source, source_bars);  // [B, S, d]
+  key_pad_ = source.eq(kPad);                     // [B, S]
   for (const auto& module : *model_->decoder->layers) {
     auto* layer = module->as<DecoderLayer>();
     layers_.push_back(layer);
-    memory_caches_.push_back(layer->cross_attn->precompute_memory(memory_, key_pad));
+    memory_caches_.push_back(layer->cross_attn->precompute_memory(memory_, key_pad_));
     self_caches_.emplace_back();
   }
 }
 
-torch::Tensor IncrementalDecoder::step(const torch::Tensor& tokens) {
+torch::Tensor IncrementalDecoder::step(const torch::Tensor& tokens, const torch::Tensor& bars) {
   torch::NoGradGuard no_grad;
   const ModelConfig& c = model_->config();
   ACC_CHECK(position_ < c.max_len, "incremental decoder",
             "position " + std::to_string(position_) + " is past max_len " + std::to_string(c.max_len));
   ACC_CHECK(tokens.dim() == 1 && tokens.size(0) == batch_, "incremental decoder",
             "expected " + std::to_string(batch_) + " tokens");
-  torch::Tensor input = tokens.view({batch_, 1});                        // [B, 1]
-  torch::Tensor x = model_->embed(model_->tgt_embed, input, position_);  // [B, 1, d]
-  torch::Tensor pad = tokens.eq(kPad);                                   // [B]
+  torch::Tensor input = tokens.view({batch_, 1});                                                           // [B, 1]
+  torch::Tensor query_bars = bars.defined() ? bars.view({batch_, 1}) : torch::Tensor();                     // [B, 1]
+  torch::Tensor x = model_->embed(model_->tgt_embed, input, position_, model_->tgt_bar_embed, query_bars);  // [B, 1, d]
+  torch::Tensor pad = tokens.eq(kPad);                                                                      // [B]
+  // The cross-attention mask and bar distances of this position: [B, 1, 1, S], [B, 1, S].
+  const CrossBarContext cross = cross_bar_context(c.bar_alignment, key_pad_, query_bars, source_bars_);
   for (size_t i = 0; i < layers_.size(); ++i)
-    x = layers_[i]->step(x, pad, self_caches_[i], memory_caches_[i], capacity_);  // [B, 1, d]
+    x = layers_[i]->step(x, pad, self_caches_[i], memory_caches_[i], capacity_, cross);  // [B, 1, d]
   ++position_;
   return model_->out_proj(x).squeeze(1);  // [B, V]
 }
@@ -42,6 +46,8 @@ void IncrementalDecoder::select(const torch::Tensor& rows) {
     if (t.defined()) t = t.index_select(0, rows);
   };
   pick(memory_);
+  pick(key_pad_);
+  pick(source_bars_);
   for (auto& cache : self_caches_) {
     pick(cache.k);
     pick(cache.v);

@@ -62,12 +62,14 @@ ScoreResult score_pairs(Seq2SeqTransformer& model, const std::vector<TokenPair>&
     }
     Batch batch;
     try {
-      batch = make_batch(sources, targets, config.max_len, config.vocab_size);
+      batch = make_batch(sources, targets, config.max_len, config.vocab_size, &options.bar_counts);
     } catch (const acc::Error& e) {
       throw acc::Error("score: pairs " + std::to_string(start) + ".." + std::to_string(end - 1), e.what());
     }
     torch::Tensor labels = batch.labels.to(device);
-    torch::Tensor logits = model(batch.source.to(device), batch.decoder_input.to(device));  // [B, T, V]
+    BarIndices bars;
+    if (batch.source_bars.defined()) bars = {batch.source_bars.to(device), batch.target_bars.to(device)};
+    torch::Tensor logits = model(batch.source.to(device), batch.decoder_input.to(device), bars);  // [B, T, V]
     loss_sum += sequence_loss_sum(logits, labels).item<double>();
     result.label_tokens += batch.label_tokens;
     result.pairs += static_cast<int64_t>(end - start);

@@ -17,6 +17,11 @@ AttentionOptions attention_options(const ModelConfig& c, RelativeMode mode) {
       .max_relative_distance(c.max_relative_distance);
 }
 
+AttentionOptions cross_attention_options(const ModelConfig& c) {
+  return attention_options(c, RelativeMode::kNone)
+      .bar_bias_distance(c.bar_alignment.bias ? c.bar_alignment.bias_distance : -1);
+}
+
 torch::nn::LayerNorm layer_norm(int64_t d) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-5));
 }
@@ -50,7 +55,7 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
 
 DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) : dropout_(c.dropout) {
   self_attn = register_module("self_attn", MultiHeadAttention(attention_options(c, RelativeMode::kCausal)));
-  cross_attn = register_module("cross_attn", MultiHeadAttention(attention_options(c, RelativeMode::kNone)));
+  cross_attn = register_module("cross_attn", MultiHeadAttention(cross_attention_options(c)));
   norm1 = register_module("norm1", layer_norm(c.d_model));
   norm2 = register_module("norm2", layer_norm(c.d_model));
   norm3 = register_module("norm3", layer_norm(c.d_model));
@@ -62,16 +67,17 @@ torch::Tensor DecoderLayerImpl::drop(const torch::Tensor& x) const {
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& self_mask,
-                                        const torch::Tensor& memory, const torch::Tensor& memory_mask) {
+                                        const torch::Tensor& memory, const CrossBarContext& cross) {
   torch::Tensor h = norm1(x + drop(self_attn(x, x, self_mask)));
-  h = norm2(h + drop(cross_attn(h, memory, memory_mask)));
+  h = norm2(h + drop(cross_attn(h, memory, cross.mask, cross.distance)));
   return norm3(h + drop(ffn(h)));
 }
 
 torch::Tensor DecoderLayerImpl::step(const torch::Tensor& x, const torch::Tensor& pad, AttentionCache& self_cache,
-                                     const AttentionCache& memory_cache, int64_t capacity) {
+                                     const AttentionCache& memory_cache, int64_t capacity,
+                                     const CrossBarContext& cross) {
   torch::Tensor h = norm1(x + drop(self_attn->step_self(x, pad, self_cache, capacity)));
-  h = norm2(h + drop(cross_attn->attend_cached(h, memory_cache)));
+  h = norm2(h + drop(cross_attn->attend_cached(h, memory_cache, cross.mask, cross.distance)));
   return norm3(h + drop(ffn(h)));
 }
 
@@ -93,10 +99,17 @@ Seq2SeqTransformerImpl::Seq2SeqTransformerImpl(const ModelConfig& config) : conf
   encoder = register_module("encoder", Encoder(config_));
   decoder = register_module("decoder", Decoder(config_));
   out_proj = register_module("out_proj", torch::nn::Linear(d, V));
+  if (config_.bar_alignment.embeddings) {
+    src_bar_embed = register_module("src_bar_embed", torch::nn::Embedding(config_.bar_alignment.max_bars, d));
+    tgt_bar_embed = register_module("tgt_bar_embed", torch::nn::Embedding(config_.bar_alignment.max_bars, d));
+  }
   // N(0, 1/d) so that Embed * sqrt(d) has unit scale, comparable to the PE.
   torch::NoGradGuard no_grad;
   src_embed->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(d)));
   tgt_embed->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(d)));
+  // Bar embeddings at a tenth of the tokens' scale: a hint, not a rival to the token identity.
+  for (auto* bar : {&src_bar_embed, &tgt_bar_embed})
+    if (!bar->is_empty()) (*bar)->weight.normal_(0.0, 0.1 / std::sqrt(static_cast<double>(d)));
 }
 
 torch::Tensor Seq2SeqTransformerImpl::positions(int64_t offset, int64_t length, const torch::TensorOptions& options) {
@@ -116,10 +129,16 @@ torch::Tensor Seq2SeqTransformerImpl::positions(int64_t offset, int64_t length, 
   return pe_cache_.narrow(0, offset, length).to(options.dtype());  // [L, d]
 }
 
-torch::Tensor Seq2SeqTransformerImpl::embed(torch::nn::Embedding table, const torch::Tensor& tokens, int64_t offset) {
+torch::Tensor Seq2SeqTransformerImpl::embed(torch::nn::Embedding table, const torch::Tensor& tokens, int64_t offset,
+                                            torch::nn::Embedding bar_table, const torch::Tensor& bars) {
   torch::Tensor w = table->weight;
-  torch::Tensor x = table(tokens) * std::sqrt(static_cast<double>(config_.d_model));  // [B, L, d]
-  x = x + positions(offset, tokens.size(1), w.options());
+  torch::Tensor x = table(tokens);  // [B, L, d]
+  if (!bar_table.is_empty()) {
+    ACC_CHECK(bars.defined() && bars.sizes() == tokens.sizes(), "model",
+              "the model has bar embeddings (model.bar_alignment.embeddings) but no bar indices were given");
+    x = x + bar_table(bars.clamp(0, config_.bar_alignment.max_bars - 1));  // [B, L, d]
+  }
+  x = x * std::sqrt(static_cast<double>(config_.d_model)) + positions(offset, tokens.size(1), w.options());
   return maybe_dropout(x, config_.dropout, is_training());
 }
 
@@ -131,35 +150,37 @@ torch::Tensor Seq2SeqTransformerImpl::causal_mask(int64_t length, const torch::D
   return causal_cache_.narrow(0, 0, length).narrow(1, 0, length).view({1, 1, length, length});
 }
 
-torch::Tensor Seq2SeqTransformerImpl::encode(const torch::Tensor& source) {
+torch::Tensor Seq2SeqTransformerImpl::encode(const torch::Tensor& source, const torch::Tensor& source_bars) {
   ACC_CHECK(source.dim() == 2, "model", "source must be [batch, length]");
   ACC_CHECK(source.size(1) <= config_.max_len, "model",
             "source length " + std::to_string(source.size(1)) + " exceeds max_len " + std::to_string(config_.max_len));
   const int64_t B = source.size(0), S = source.size(1);
-  torch::Tensor mask = source.eq(kPad).view({B, 1, 1, S});  // [B, 1, 1, S]
-  torch::Tensor x = embed(src_embed, source);               // [B, S, d]
+  torch::Tensor mask = source.eq(kPad).view({B, 1, 1, S});                    // [B, 1, 1, S]
+  torch::Tensor x = embed(src_embed, source, 0, src_bar_embed, source_bars);  // [B, S, d]
   for (const auto& layer : *encoder->layers) x = layer->as<EncoderLayer>()->forward(x, mask);
   return x;
 }
 
 torch::Tensor Seq2SeqTransformerImpl::decode(const torch::Tensor& decoder_input, const torch::Tensor& memory,
-                                             const torch::Tensor& source) {
+                                             const torch::Tensor& source, const BarIndices& bars) {
   ACC_CHECK(decoder_input.dim() == 2, "model", "decoder input must be [batch, length]");
   ACC_CHECK(decoder_input.size(1) <= config_.max_len, "model",
             "decoder input length " + std::to_string(decoder_input.size(1)) + " exceeds max_len " +
                 std::to_string(config_.max_len));
-  const int64_t B = decoder_input.size(0), T = decoder_input.size(1), S = source.size(1);
-  torch::Tensor memory_mask = source.eq(kPad).view({B, 1, 1, S});  // [B, 1, 1, S]
+  const int64_t B = decoder_input.size(0), T = decoder_input.size(1);
+  ACC_CHECK(source.size(0) == B, "model", "source and decoder input batch sizes differ");
+  const CrossBarContext cross = cross_bar_context(config_.bar_alignment, source.eq(kPad), bars.target, bars.source);
   torch::Tensor self_mask =
       decoder_input.eq(kPad).view({B, 1, 1, T}).logical_or(causal_mask(T, decoder_input.device()));  // [B, 1, T, T]
-  torch::Tensor x = embed(tgt_embed, decoder_input);                                                 // [B, T, d]
-  for (const auto& layer : *decoder->layers) x = layer->as<DecoderLayer>()->forward(x, self_mask, memory, memory_mask);
+  torch::Tensor x = embed(tgt_embed, decoder_input, 0, tgt_bar_embed, bars.target);                  // [B, T, d]
+  for (const auto& layer : *decoder->layers) x = layer->as<DecoderLayer>()->forward(x, self_mask, memory, cross);
   return out_proj(x);  // [B, T, V]
 }
 
-torch::Tensor Seq2SeqTransformerImpl::forward(const torch::Tensor& source, const torch::Tensor& decoder_input) {
+torch::Tensor Seq2SeqTransformerImpl::forward(const torch::Tensor& source, const torch::Tensor& decoder_input,
+                                              const BarIndices& bars) {
   ACC_CHECK(source.size(0) == decoder_input.size(0), "model", "source and decoder input batch sizes differ");
-  return decode(decoder_input, encode(source), source);
+  return decode(decoder_input, encode(source, bars.source), source, bars);
 }
 
 }  // namespace acc::model

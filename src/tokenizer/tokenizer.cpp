@@ -134,4 +134,14 @@ DecodeResult Tokenizer::decode(const TokenSeq& ids) const {
   return result;
 }
 
+std::vector<int32_t> Tokenizer::bar_counts() const {
+  std::vector<int32_t> out(vocab_size(), 0);
+  for (size_t id = 0; id < out.size(); ++id) {
+    size_t n = 0;
+    const TokenId* e = bpe_.expansion(TokenId(id), &n);
+    for (size_t i = 0; i < n; ++i) out[id] += e[i] == kBar ? 1 : 0;
+  }
+  return out;
+}
+
 }  // namespace acc::tokenizer

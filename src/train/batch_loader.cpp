@@ -27,7 +27,7 @@ StepData BatchLoader::build(DataPosition position) {
       sources.push_back(std::move(ex.source));
       targets.push_back(std::move(ex.target));
     }
-    model::Batch batch = model::make_batch(sources, targets, shape_.max_len, shape_.vocab_size);
+    model::Batch batch = model::make_batch(sources, targets, shape_.max_len, shape_.vocab_size, shape_.bar_counts);
     step.label_tokens += batch.label_tokens;
     step.source_tokens += batch.source_tokens;
     step.micro.push_back(std::move(batch));

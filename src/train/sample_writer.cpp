@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/batch.h"
 #include "accompanist/model/config.h"
 #include "accompanist/model/decoding.h"
@@ -15,7 +16,8 @@ namespace acc::train {
 
 void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<TokenExample>& examples,
                             const std::vector<uint32_t>& indices, const std::string& dir, int max_tokens,
-                            const torch::Device& device, const std::string& tokenizer_json) {
+                            const torch::Device& device, const std::string& tokenizer_json,
+                            const std::vector<int32_t>& bar_counts) {
   if (examples.empty()) return;
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
@@ -26,15 +28,19 @@ void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<
     targets.push_back(ex.target);
   }
   const int64_t max_len = model->config().max_len;
-  model::Batch batch = model::make_batch(sources, targets, max_len, model->config().vocab_size);
+  model::Batch batch = model::make_batch(sources, targets, max_len, model->config().vocab_size, &bar_counts);
   const int64_t steps = std::min<int64_t>(max_tokens, max_len);
-  model::IncrementalDecoder decoder(model, batch.source.to(device), steps);
+  const bool bars = batch.source_bars.defined();
+  model::IncrementalDecoder decoder(model, batch.source.to(device), steps,
+                                    bars ? batch.source_bars.to(device) : torch::Tensor());
   const int64_t n = int64_t(examples.size());
   std::vector<std::vector<int64_t>> generated(static_cast<size_t>(n));
   std::vector<bool> done(static_cast<size_t>(n), false);
   torch::Tensor tokens = torch::full({n}, model::kBos, torch::dtype(torch::kInt64).device(device));
+  std::vector<int64_t> bars_seen(size_t(n), 0), bar(size_t(n), 0);  // musical time of each row's last input
   for (int64_t t = 0; t < steps; ++t) {
-    torch::Tensor next = decoder.step(tokens).argmax(-1);  // [B]
+    torch::Tensor step_bars = bars ? torch::tensor(bar, torch::kInt64).to(device) : torch::Tensor();
+    torch::Tensor next = decoder.step(tokens, step_bars).argmax(-1);  // [B]
     torch::Tensor host = next.to(torch::kCPU);
     bool all_done = true;
     for (int64_t i = 0; i < n; ++i) {
@@ -45,6 +51,7 @@ void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<
         else
           generated[size_t(i)].push_back(id);
       }
+      bar[size_t(i)] = model::next_bar_index(bars_seen[size_t(i)], id, bar_counts);
       all_done = all_done && done[size_t(i)];
     }
     if (all_done) break;

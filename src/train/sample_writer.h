@@ -14,6 +14,7 @@ namespace acc::train {
 
 void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<TokenExample>& examples,
                             const std::vector<uint32_t>& indices, const std::string& dir, int max_tokens,
-                            const torch::Device& device, const std::string& tokenizer_json);
+                            const torch::Device& device, const std::string& tokenizer_json,
+                            const std::vector<int32_t>& bar_counts);
 
 }  // namespace acc::train

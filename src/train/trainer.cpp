@@ -15,6 +15,7 @@
 #include "accompanist/model/checkpoint.h"
 #include "accompanist/model/flops.h"
 #include "accompanist/model/transformer.h"
+#include "accompanist/tokenizer/tokenizer.h"
 #include "accompanist/train/checkpoint_store.h"
 #include "accompanist/train/lr_schedule.h"
 #include "accompanist/train/metrics_log.h"
@@ -79,11 +80,17 @@ class Trainer {
       vocab_size_ = cfg_.data.synthetic_vocab;
       train_pairs_ = synthetic_pairs(kSyntheticExamples, cfg_.data.synthetic_len, vocab_size_, cfg_.train.seed);
       valid_pairs_ = synthetic_pairs(4096, cfg_.data.synthetic_len, vocab_size_, cfg_.train.seed + 1);
+      if (cfg_.model.bar_alignment.enabled()) {
+        bar_counts_ = tokenizer::Tokenizer().bar_counts();  // random ids: only the base Bar id counts
+        bar_counts_.resize(size_t(vocab_size_), 0);
+      }
       return;
     }
     corpus_.emplace(data::Corpus::open(cfg_.data.corpus));
     vocab_size_ = corpus_->vocab_size();
     tokenizer_sha256_ = corpus_->tokenizer_sha256();
+    if (cfg_.model.bar_alignment.enabled())
+      bar_counts_ = tokenizer::Tokenizer::from_json(corpus_->tokenizer_json(), cfg_.data.corpus).bar_counts();
     train_pairs_ = corpus_pairs(corpus_->split("train"));
     valid_pairs_ = corpus_pairs(corpus_->split("valid"));
     if (comm_.rank() == 0)
@@ -193,7 +200,8 @@ class Trainer {
                       t.accumulation,
                       cfg_.data.max_len,
                       vocab_size_,
-                      cfg_.data.prefetch_batches};
+                      cfg_.data.prefetch_batches,
+                      &bar_counts_};
     BatchLoader loader(*train_pairs_, plan, shape, state_.position);
     dist::GradientBucketer bucketer(*model_, comm_, dist::BucketerOptions::from(cfg_.dist));
     if (comm_.rank() == 0)
@@ -291,7 +299,9 @@ class Trainer {
 
   torch::Tensor forward(const model::Batch& b) {
     AutocastScope autocast(device_, cfg_.train.precision);
-    return model_->forward(b.source.to(device_), b.decoder_input.to(device_));
+    model::BarIndices bars;
+    if (b.source_bars.defined()) bars = {b.source_bars.to(device_), b.target_bars.to(device_)};
+    return model_->forward(b.source.to(device_), b.decoder_input.to(device_), bars);
   }
 
   // Clips when train.clip_norm > 0; returns the global norm before clipping.
@@ -392,7 +402,7 @@ class Trainer {
         targets.push_back(std::move(ex.target));
       }
       if (sources.empty()) continue;
-      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, vocab_size_);
+      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, vocab_size_, &bar_counts_);
       torch::Tensor logits = forward(b);
       loss_sum += model::sequence_loss_sum(logits.to(torch::kFloat32), b.labels.to(device_)).item<double>();
       tokens += b.label_tokens + b.source_tokens;
@@ -460,7 +470,7 @@ class Trainer {
     for (uint32_t i : picked) examples.push_back(valid_pairs_->get(i));
     const std::string dir = (fs::path(run_.run_dir) / "samples" / fmt::format("step-{:08d}", state_.step)).string();
     write_training_samples(model_, examples, picked, dir, cfg_.train.sample_max_tokens, device_,
-                           corpus_ ? corpus_->tokenizer_json() : std::string());
+                           corpus_ ? corpus_->tokenizer_json() : std::string(), bar_counts_);
   }
 
   static std::string format_duration(double s) {
@@ -478,6 +488,7 @@ class Trainer {
   std::unique_ptr<PairSource> train_pairs_, valid_pairs_;
   int vocab_size_ = 0;
   std::string tokenizer_sha256_;
+  std::vector<int32_t> bar_counts_;  // Bar tokens per id (the corpus tokenizer's): batches carry bar indices
   std::string config_sha256_;
   model::Seq2SeqTransformer model_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "accompanist/data/prep_config.h"
@@ -11,6 +12,7 @@
 #include "accompanist/midi/families.h"
 #include "accompanist/midi/reader.h"
 #include "accompanist/midi/writer.h"
+#include "accompanist/util/error.h"
 #include "data/test_util.h"
 
 using acc::data::make_synthetic_song;
@@ -92,6 +94,52 @@ TEST(Synthetic, BassPlaysRootsAndPianoPlaysChordTones) {
         EXPECT_TRUE(std::find(chord.begin(), chord.end(), n.pitch % 12) != chord.end()) << "piano note at " << n.start;
       }
   }
+}
+
+// The chords style: one triad a bar, the bass on its root at every bar start,
+// the piano's lowest note following the stated inversion, and all three
+// inversions across the set.
+TEST(Synthetic, ChordsStyleOneTriadABarWithInversions) {
+  std::set<int> inversions;
+  for (uint64_t i = 0; i < 40; ++i) {
+    SCOPED_TRACE(i);
+    SyntheticSong s = make_synthetic_song(5, i, acc::data::SynthStyle::kChords);
+    const auto& info = s.info;
+    const int64_t bar = 4 * int64_t(info.ticks_per_quarter);
+    ASSERT_EQ(info.chord_ticks, bar);
+    ASSERT_EQ(info.chords.size(), size_t(info.bars));
+    ASSERT_EQ(info.inversions.size(), info.chords.size());
+    for (const auto& c : info.chords) {
+      ASSERT_EQ(c.size(), 3u);
+      const int third = (c[1] - c[0] + 12) % 12, fifth = (c[2] - c[0] + 12) % 12;
+      EXPECT_TRUE((third == 3 || third == 4) && fifth == 7) << "not a major or minor triad";
+    }
+    inversions.insert(info.inversions.begin(), info.inversions.end());
+    // The bass opens every bar it plays in on the root.
+    const Part* bass = parts_of(s, "bass")[0];
+    std::map<int64_t, const Note*> first;
+    for (const Note& n : bass->notes) {
+      const int64_t b = (n.start + info.max_jitter) / bar;
+      if (!first.count(b) || n.start < first[b]->start) first[b] = &n;
+    }
+    ASSERT_FALSE(first.empty());
+    for (auto [b, n] : first) EXPECT_EQ(n->pitch % 12, info.chords[size_t(b)][0]) << "bar " << b;
+    // The right hand's lowest note at each bar start is the inversion's chord
+    // tone (the left hand, when there is one, plays below 52).
+    std::map<int64_t, int> lowest;
+    for (const Part* piano : parts_of(s, "piano"))
+      for (const Note& n : piano->notes) {
+        const int64_t b = (n.start + info.max_jitter) / bar;
+        if (n.pitch < 52 || (n.start + info.max_jitter) % bar > 2 * info.max_jitter) continue;
+        lowest[b] = lowest.count(b) ? std::min(lowest[b], n.pitch) : n.pitch;
+      }
+    ASSERT_FALSE(lowest.empty());
+    for (auto [b, pitch] : lowest)
+      EXPECT_EQ(pitch % 12, info.chords[size_t(b)][size_t(info.inversions[size_t(b)])]) << "bar " << b;
+  }
+  EXPECT_EQ(inversions, (std::set<int>{0, 1, 2}));
+  EXPECT_THROW(acc::data::parse_synth_style("jazz"), acc::Error);
+  EXPECT_EQ(acc::data::parse_synth_style("chords"), acc::data::SynthStyle::kChords);
 }
 
 TEST(Synthetic, SurvivesTheMidiRoundTripAndGivesPairs) {

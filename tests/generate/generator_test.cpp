@@ -32,7 +32,7 @@ tk::Tokenizer test_tokenizer() {
                                 {bar_pos0, tk::Vocabulary::pitch_id(48)}}));
 }
 
-acc::model::Seq2SeqTransformer random_model(int64_t vocab, uint64_t seed, int64_t max_len = 48) {
+acc::model::Seq2SeqTransformer random_model(int64_t vocab, uint64_t seed, int64_t max_len = 48, bool aligned = false) {
   torch::manual_seed(seed);
   acc::model::ModelConfig c;
   c.d_model = 16;
@@ -44,6 +44,7 @@ acc::model::Seq2SeqTransformer random_model(int64_t vocab, uint64_t seed, int64_
   c.max_len = max_len;
   c.max_relative_distance = 12;
   c.vocab_size = vocab;
+  c.bar_alignment.embeddings = c.bar_alignment.window = c.bar_alignment.bias = aligned;
   acc::model::Seq2SeqTransformer m(c);
   // Larger output weights than the default init: peaked, varied distributions.
   torch::NoGradGuard no_grad;
@@ -103,7 +104,8 @@ TEST(Generator, CachedBatchedGreedyEqualsFullRecompute) {
   GenerationOptions o;
   o.sampling.temperature = 0;
   o.max_tokens = 30;
-  o.batch_size = 3;  // a full batch and a partial one
+  o.batch_size = 3;              // a full batch and a partial one
+  o.bars_within_source = false;  // naive_greedy has no bar limit
   Generator gen(model, tok, o);
   const auto cached = gen.generate(reqs);
   o.use_cache = false;
@@ -260,6 +262,79 @@ TEST(Generator, LimitsAndBadInput) {
   EXPECT_THROW(gen.generate(reqs), acc::Error);
   auto small = random_model(100, 7);
   EXPECT_THROW(Generator(small, tok, o), acc::Error);  // vocabulary smaller than the tokenizer's
+}
+
+int64_t count_bars(const tk::Tokenizer& tok, const TokenSeq& ids) {
+  const std::vector<int32_t> counts = tok.bar_counts();
+  int64_t n = 0;
+  for (tk::TokenId id : ids) n += counts[size_t(id)];
+  return n;
+}
+
+// A model that loves Bar tokens: without the limit its parts run past the
+// source; with it no part opens more bars than its source, with or without
+// the grammar mask (which then still ends every part on a complete note).
+TEST(Generator, NeverOpensMoreBarsThanTheSource) {
+  const tk::Tokenizer tok = test_tokenizer();
+  auto model = random_model(int64_t(tok.vocab_size()), 8, 64);
+  {
+    torch::NoGradGuard no_grad;
+    model->out_proj->bias[tk::kBar] += 8.0;
+    model->out_proj->bias[acc::model::kEos] -= 10.0;
+  }
+  const auto reqs = requests(tok, 8, 8);
+  const tk::Grammar grammar(tok.bpe());
+  GenerationOptions o;
+  o.sampling.temperature = 1.0;
+  o.max_tokens = 64;
+  o.bars_within_source = false;
+  const auto free = Generator(model, tok, o).generate(reqs);
+  int over = 0;
+  for (size_t i = 0; i < reqs.size(); ++i) over += count_bars(tok, free[i].tokens) > count_bars(tok, reqs[i].source);
+  EXPECT_GE(over, 4);  // the test can fail
+  o.bars_within_source = true;
+  for (bool mask : {false, true}) {
+    o.grammar_mask = mask;
+    const auto limited = Generator(model, tok, o).generate(reqs);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      const int64_t source_bars = count_bars(tok, reqs[i].source);
+      ASSERT_GE(source_bars, 1);
+      EXPECT_LE(count_bars(tok, limited[i].tokens), source_bars) << i;
+      EXPECT_TRUE(limited[i].ended) << i;  // the limit, not the token budget, ended it
+      if (mask) {
+        EXPECT_TRUE(grammar.may_end(grammar.run(limited[i].tokens))) << i;
+      }
+    }
+  }
+}
+
+// A bar-aligned model gets the bar of every source token and decoder input:
+// the cached generator and the full recompute draw the same tokens.
+TEST(Generator, BarAlignedModelCachedEqualsRecompute) {
+  const tk::Tokenizer tok = test_tokenizer();
+  auto model = random_model(int64_t(tok.vocab_size()), 9, 48, /*aligned=*/true);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->named_parameters())
+      if (p.key().find("bar") != std::string::npos) p.value().normal_();
+    model->out_proj->bias[tk::kBar] += 2.0;  // several bars in 40 tokens
+  }
+  const auto reqs = requests(tok, 6, 9);
+  GenerationOptions o;
+  o.sampling.temperature = 1.0;
+  o.max_tokens = 40;
+  o.batch_size = 6;
+  o.seed = 3;
+  o.bars_within_source = false;
+  const auto cached = Generator(model, tok, o).generate(reqs);
+  o.use_cache = false;
+  const auto recomputed = Generator(model, tok, o).generate(reqs);
+  int64_t bars = 0;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EXPECT_EQ(cached[i].tokens, recomputed[i].tokens) << i;
+    bars += count_bars(tok, cached[i].tokens);
+  }
+  EXPECT_GT(bars, 6);
 }
 
 }  // namespace

@@ -6,10 +6,21 @@ computed by its definition with an explicit gather (an L x L x dk tensor,
 fine for the tiny models of the tests), masks are built per pair, and every
 pair is run alone, unpadded, in float64.
 
-Usage (the C++ test tests/model/io_test.cpp runs it at test time, nothing
-is committed, so there is nothing to regenerate):
+Bar alignment (model.bar_alignment, beyond SPEC section 5; docs/model.md),
+from its definition: a token's bar index is the number of Bar tokens in the
+expansions of the tokens up to and including it, minus one, and 0 before the
+first Bar (--bar-counts gives the Bar tokens of each id); `embeddings` adds
+src_bar_embed / tgt_bar_embed rows (index clamped to max_bars - 1) to the token
+embeddings before the sqrt(d) scaling; `window` hides from a target token in
+bar b the source tokens outside bars b - window_before .. b + window_after,
+unless that hides every key (then none is hidden); `bias` adds
+cross_attn.bar_bias[h, clamp(key bar - query bar, -D, D) + D] after the
+1/sqrt(dk) scaling.
+
+Usage (the C++ tests tests/model/io_test.cpp and bar_alignment_test.cpp run it
+at test time, nothing is committed, so there is nothing to regenerate):
   /usr/bin/python3 tests/reference/model_reference.py \
-      --weights weights.h5 --pairs pairs.h5 --out reference.h5
+      --weights weights.h5 --pairs pairs.h5 [--bar-counts counts.json] --out reference.h5
 weights.h5: `accompanist export` format (SPEC section 9): /weights/<name>
 float32 datasets, root attribute `config` (JSON).
 pairs.h5: groups /pair_NNNN with `source` and `target` token ids (the
@@ -29,11 +40,22 @@ PAD, BOS, EOS = 0, 1, 2
 
 
 class Reference:
-    def __init__(self, path, dtype=torch.float64):
+    def __init__(self, path, dtype=torch.float64, bar_counts=None):
         with h5py.File(path, "r") as f:
             self.cfg = json.loads(f.attrs["config"])
             self.w = {k: torch.tensor(np.array(v), dtype=dtype) for k, v in f["weights"].items()}
         self.dtype = dtype
+        self.bars_cfg = self.cfg.get("bar_alignment", {})
+        if self.bars_cfg and bar_counts is None:
+            raise SystemExit("error: the model aligns bars: --bar-counts is required")
+        self.bar_counts = bar_counts or []
+
+    def bar_indices(self, tokens):
+        out, seen = [], 0
+        for t in tokens:
+            seen += self.bar_counts[t] if 0 <= t < len(self.bar_counts) else 0
+            out.append(max(0, seen - 1))
+        return out
 
     # ---- building blocks -------------------------------------------------
     def linear(self, x, name):
@@ -54,9 +76,13 @@ class Reference:
                     pe[pos, i + 1] = math.cos(angle)
         return torch.tensor(pe, dtype=self.dtype)
 
-    def embed(self, tokens, table):
+    def embed(self, tokens, table, bar_table=None):
         d = self.cfg["d_model"]
-        return self.w[table][tokens] * math.sqrt(d) + self.positional(len(tokens))
+        x = self.w[table][tokens]
+        if bar_table is not None and self.bars_cfg.get("embeddings"):
+            top = self.bars_cfg["max_bars"] - 1
+            x = x + self.w[bar_table][[min(b, top) for b in self.bar_indices(tokens)]]
+        return x * math.sqrt(d) + self.positional(len(tokens))
 
     def relative_term(self, q, rel, causal):
         """S_rel[h,i,j] = q[h,i] . rel[h, j-i+R-1] where the distance is covered, else 0."""
@@ -71,7 +97,7 @@ class Reference:
         s = torch.einsum("hid,hijd->hij", q, gathered)
         return s * valid.to(self.dtype)
 
-    def attention(self, x, memory, name, key_tokens, mode):
+    def attention(self, x, memory, name, key_tokens, mode, query_tokens=None):
         """mode: 'bidir', 'causal' or 'cross'. x [Lq, d], memory [Lk, d]."""
         H = self.cfg["heads"]
         d = self.cfg["d_model"]
@@ -85,6 +111,19 @@ class Reference:
         scores = scores / math.sqrt(dk)
         mask = torch.zeros(scores.shape[1:], dtype=torch.bool)
         mask |= (torch.tensor(key_tokens) == PAD).view(1, -1)
+        if mode == "cross" and self.bars_cfg:
+            a = self.bars_cfg
+            qb, kb = self.bar_indices(query_tokens), self.bar_indices(key_tokens)
+            for i in range(len(qb)):
+                for j in range(len(kb)):
+                    dist = kb[j] - qb[i]
+                    if a.get("bias"):
+                        D = a["bias_distance"]
+                        scores[:, i, j] += self.w[name + ".bar_bias"][:, max(-D, min(D, dist)) + D]
+                if a.get("window"):
+                    hidden = [not (-a["window_before"] <= kb[j] - qb[i] <= a["window_after"]) for j in range(len(kb))]
+                    if not all(h or m for h, m in zip(hidden, mask[i].tolist())):
+                        mask[i] |= torch.tensor(hidden)
         if mode == "causal":
             L = scores.shape[1]
             mask |= torch.ones(L, L, dtype=torch.bool).triu(1)
@@ -101,17 +140,17 @@ class Reference:
         max_len = cfg["max_len"]
         src = list(source)[:max_len]
         dec_in = ([BOS] + list(target))[:max_len]
-        x = self.embed(src, "src_embed.weight")
+        x = self.embed(src, "src_embed.weight", "src_bar_embed.weight")
         for i in range(cfg["enc_layers"]):
             p = f"encoder.layers.{i}"
             x = self.layer_norm(x + self.attention(x, x, p + ".self_attn", src, "bidir"), p + ".norm1")
             x = self.layer_norm(x + self.ffn(x, p + ".ffn"), p + ".norm2")
         memory = x
-        y = self.embed(dec_in, "tgt_embed.weight")
+        y = self.embed(dec_in, "tgt_embed.weight", "tgt_bar_embed.weight")
         for i in range(cfg["dec_layers"]):
             p = f"decoder.layers.{i}"
             y = self.layer_norm(y + self.attention(y, y, p + ".self_attn", dec_in, "causal"), p + ".norm1")
-            y = self.layer_norm(y + self.attention(y, memory, p + ".cross_attn", src, "cross"), p + ".norm2")
+            y = self.layer_norm(y + self.attention(y, memory, p + ".cross_attn", src, "cross", dec_in), p + ".norm2")
             y = self.layer_norm(y + self.ffn(y, p + ".ffn"), p + ".norm3")
         return self.linear(y, "out_proj")
 
@@ -124,8 +163,13 @@ def main():
     ap.add_argument("--weights", required=True)
     ap.add_argument("--pairs", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--bar-counts", help="JSON list: Bar tokens in each id's expansion")
     args = ap.parse_args()
-    model = Reference(args.weights)
+    counts = None
+    if args.bar_counts:
+        with open(args.bar_counts) as f:
+            counts = [int(c) for c in json.load(f)]
+    model = Reference(args.weights, bar_counts=counts)
     total, count = 0.0, 0
     with h5py.File(args.pairs, "r") as pairs, h5py.File(args.out, "w") as out:
         for name in sorted(k for k in pairs.keys() if k.startswith("pair_")):

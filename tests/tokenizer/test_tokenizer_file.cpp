@@ -124,5 +124,24 @@ TEST_F(TokenizerFile, BadFilesGiveClearErrors) {
   EXPECT_NE(load_error(dir_.string()), "");  // a directory
 }
 
+// Musical time: Bar tokens in each id's expansion, BPE ids included.
+TEST(TokenizerBars, BarCountsFollowTheExpansions) {
+  const TokenId bar_pos = kBaseVocabSize, bar_bar = kBaseVocabSize + 1, dur_bar = kBaseVocabSize + 2;
+  const Tokenizer tok(
+      Bpe({{kBar, Vocabulary::position_id(0)}, {kBar, kBar}, {Vocabulary::duration_id(3), kBar}, {bar_bar, bar_pos}}));
+  const std::vector<int32_t> counts = tok.bar_counts();
+  ASSERT_EQ(counts.size(), tok.vocab_size());
+  EXPECT_EQ(counts[size_t(kBar)], 1);
+  EXPECT_EQ(counts[size_t(kBos)], 0);
+  EXPECT_EQ(counts[size_t(Vocabulary::pitch_id(60))], 0);
+  EXPECT_EQ(counts[size_t(bar_pos)], 1);
+  EXPECT_EQ(counts[size_t(bar_bar)], 2);
+  EXPECT_EQ(counts[size_t(dur_bar)], 1);
+  EXPECT_EQ(counts[size_t(kBaseVocabSize + 3)], 3);
+  int32_t total = 0;
+  for (int32_t c : counts) total += c;
+  EXPECT_EQ(total, 1 + 1 + 2 + 1 + 3);
+}
+
 }  // namespace
 }  // namespace acc::tokenizer

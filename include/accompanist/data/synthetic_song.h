@@ -10,6 +10,12 @@
 // piano over two tracks (left and right hand), as real files do. Everything
 // follows from (seed, index), with our own integer RNG so that the songs are
 // the same on every platform.
+//
+// The `chords` style is for measuring whether a model follows the harmony:
+// exactly one triad a bar (major or minor diatonic chords, random or stock
+// progressions), piano voicings in root position or an inversion (so the
+// piano's lowest note is often not the root), and a bass that opens every bar
+// on the chord root.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,14 @@
 #include "accompanist/midi/song.h"
 
 namespace acc::data {
+
+enum class SynthStyle {
+  kMixed,   // the varied set: sevenths, half-bar chords, passing notes
+  kChords,  // one triad a bar, inversions, the bass on the root at each bar start
+};
+
+// "mixed" / "chords"; throws acc::Error for another name.
+SynthStyle parse_synth_style(const std::string& name);
 
 struct SyntheticSongInfo {
   int ticks_per_quarter = 480;
@@ -31,6 +45,7 @@ struct SyntheticSongInfo {
   int64_t max_jitter = 0;                // onsets move by at most this many ticks
   std::string piano_pattern;
   std::string bass_pattern;
+  std::vector<int> inversions;  // per chord: 0 root position, 1 first, 2 second (chords style; else empty)
 };
 
 struct SyntheticSong {
@@ -40,11 +55,11 @@ struct SyntheticSong {
 };
 
 // Song `index` of the set generated from `seed`.
-SyntheticSong make_synthetic_song(uint64_t seed, uint64_t index);
+SyntheticSong make_synthetic_song(uint64_t seed, uint64_t index, SynthStyle style = SynthStyle::kMixed);
 
 // Writes songs [0, count) under dir (Artist/Song.mid layout), in parallel on
 // `threads` threads (0 = all cores). Returns the relative paths, in order.
 std::vector<std::string> write_synthetic_set(const std::string& dir, uint64_t count, uint64_t seed, int threads = 0,
-                                             bool progress = false);
+                                             bool progress = false, SynthStyle style = SynthStyle::kMixed);
 
 }  // namespace acc::data

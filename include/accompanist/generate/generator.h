@@ -3,7 +3,10 @@
 // with the key/value cache (or by recomputing the whole decoder input, for
 // tests and benchmarks), until EOS or the token limit. Finished rows leave
 // the batch. With grammar masking only ids that keep a valid REMI sequence
-// (through their BPE expansion) may be sampled.
+// (through their BPE expansion) may be sampled. A generated part never opens
+// more bars than its source has (bars_within_source): sampling a token that
+// would open one ends the part there, as EOS does. Models that align bars
+// get the bar index of every source token and decoder input.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,8 @@ struct GenerationOptions {
   bool grammar_mask = false;
   int64_t batch_size = 16;
   bool use_cache = true;  // false: a full decoder pass per step (same tokens, slower)
+  // No more Bar tokens than the (truncated) source holds; primed tokens are not limited.
+  bool bars_within_source = true;
 };
 
 struct GenerationRequest {
@@ -64,6 +69,7 @@ class Generator {
   GenerationOptions options_;
   int64_t max_tokens_ = 0;
   std::vector<uint8_t> always_allowed_;  // ids that may ever be sampled (no PAD, BOS, MASK, unknown ids)
+  std::vector<int32_t> bar_counts_;      // Bar tokens in each id's expansion (vocab entries)
   struct GrammarTables;
   std::unique_ptr<GrammarTables> grammar_;
 };

@@ -26,6 +26,9 @@ struct AttentionOptions {
   TORCH_ARG(double, dropout) = 0.0;  // on the attention weights
   TORCH_ARG(RelativeMode, relative) = RelativeMode::kNone;
   TORCH_ARG(int64_t, max_relative_distance) = 1;  // R
+  // > 0: a learned per-head bias by clamped bar distance, bar_bias [H, 2D+1]
+  // (cross-attention with model.bar_alignment.bias; D = bias_distance).
+  TORCH_ARG(int64_t, bar_bias_distance) = -1;
 };
 
 // Keys and values of one attention layer during incremental decoding.
@@ -43,8 +46,10 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
   // query [B, Lq, d], memory [B, Lk, d] (query itself for self-attention).
   // mask: bool, broadcastable to [B, H, Lq, Lk], true where a key must not be
   // seen (PAD keys, future keys); built once per forward by the caller.
-  // Returns [B, Lq, d].
-  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& memory, const torch::Tensor& mask);
+  // bar_distance: [B, Lq, Lk] int64 indices into bar_bias (CrossBarContext),
+  // required when the layer has a bar bias. Returns [B, Lq, d].
+  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& memory, const torch::Tensor& mask,
+                        const torch::Tensor& bar_distance = {});
 
   // Incremental self-attention (causal): x [B, 1, d] is the query at
   // position cache.length; its key and value are appended to the cache (grown
@@ -53,19 +58,24 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
 
   // Cross-attention keys and values for a fixed memory [B, S, d], computed once.
   AttentionCache precompute_memory(const torch::Tensor& memory, const torch::Tensor& key_pad);
-  // x [B, Lq, d] attending to a precomputed memory cache.
-  torch::Tensor attend_cached(const torch::Tensor& x, const AttentionCache& cache);
+  // x [B, Lq, d] attending to a precomputed memory cache. mask (broadcastable
+  // to [B, H, Lq, S]) replaces the cache's key_pad when defined; bar_distance as in forward().
+  torch::Tensor attend_cached(const torch::Tensor& x, const AttentionCache& cache, const torch::Tensor& mask = {},
+                              const torch::Tensor& bar_distance = {});
 
   const AttentionOptions& options() const { return options_; }
 
   torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
-  torch::Tensor rel;  // [H, R, dk] or [H, 2R-1, dk]; undefined without a relative mode
+  torch::Tensor rel;       // [H, R, dk] or [H, 2R-1, dk]; undefined without a relative mode
+  torch::Tensor bar_bias;  // [H, 2D+1]; undefined without bar_bias_distance
 
  private:
   torch::Tensor split_heads(const torch::Tensor& x) const;  // [B, L, d] -> [B, H, L, dk]
   torch::Tensor merge_heads(const torch::Tensor& x) const;  // [B, H, L, dk] -> [B, L, d]
   // scores [B, H, Lq, Lk] (masked, relative term added) -> output [B, Lq, d].
   torch::Tensor finish(torch::Tensor scores, const torch::Tensor& values);
+  // scores [B, H, Lq, Lk] += bar_bias[h, bar_distance[b, i, j]].
+  void add_bar_bias(torch::Tensor& scores, const torch::Tensor& bar_distance) const;
 
   AttentionOptions options_;
   double scale_;

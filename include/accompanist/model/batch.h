@@ -17,25 +17,30 @@ struct Batch {
   at::Tensor labels;          // [B, T] int64: target..., EOS, PAD
   int64_t source_tokens = 0;  // non-PAD entries of source
   int64_t label_tokens = 0;   // non-PAD entries of labels (the loss's denominator)
+  // Bar indices (bar_alignment.h), filled when make_batch gets bar_counts.
+  at::Tensor source_bars;  // [B, S] int64
+  at::Tensor target_bars;  // [B, T] int64, per decoder input position
 };
 
 // Sources longer than max_len are cut to max_len; targets to max_len - 1
 // before BOS/EOS are added (then the EOS is cut away). Throws acc::Error for an
 // empty batch, an empty source (nothing to attend to), a token id of 0 (PAD)
 // inside a sequence, or an id >= vocab_size (when vocab_size > 0).
+// bar_counts (the tokenizer's Bar tokens per id; null or empty: none) fills
+// source_bars and target_bars.
 Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::vector<std::vector<int64_t>>& targets,
-                 int64_t max_len, int64_t vocab_size = 0);
+                 int64_t max_len, int64_t vocab_size = 0, const std::vector<int32_t>* bar_counts = nullptr);
 
 // The same for any sequence type with begin() and end() (std::vector<uint16_t>, corpus spans).
 template <class Seq>
 Batch make_batch(const std::vector<Seq>& sources, const std::vector<Seq>& targets, int64_t max_len,
-                 int64_t vocab_size = 0) {
+                 int64_t vocab_size = 0, const std::vector<int32_t>* bar_counts = nullptr) {
   auto widen = [](const std::vector<Seq>& in) {
     std::vector<std::vector<int64_t>> out(in.size());
     for (size_t i = 0; i < in.size(); ++i) out[i].assign(in[i].begin(), in[i].end());
     return out;
   };
-  return make_batch(widen(sources), widen(targets), max_len, vocab_size);
+  return make_batch(widen(sources), widen(targets), max_len, vocab_size, bar_counts);
 }
 
 // logits [B, T, V], labels [B, T] -> scalar: mean cross entropy over labels != PAD.

@@ -14,6 +14,31 @@ constexpr int64_t kPad = 0;
 constexpr int64_t kBos = 1;
 constexpr int64_t kEos = 2;
 
+// Bar alignment between the part being written and the part it accompanies
+// (docs/model.md, "Bar alignment"). Every token carries the index of the bar
+// it is in (from its base REMI expansion, see bar_indices() in batch.h); these
+// options use it. All off by default: the model of SPEC section 5 is unchanged.
+struct BarAlignment {
+  // Learned bar-index embeddings added to the source and target token
+  // embeddings (src_bar_embed, tgt_bar_embed; bars past max_bars - 1 share the last row).
+  bool embeddings = false;
+  int64_t max_bars = 64;
+  // Cross-attention of a target token in bar b sees only the source tokens of
+  // bars b - window_before .. b + window_after (a hard mask). A token whose
+  // window holds no source token sees the whole source.
+  bool window = false;
+  int64_t window_before = 0;
+  int64_t window_after = 1;
+  // A learned per-head cross-attention bias by bar distance (source bar minus
+  // target bar, clamped to +-bias_distance): cross_attn.bar_bias [H, 2D+1].
+  bool bias = false;
+  int64_t bias_distance = 4;
+
+  bool enabled() const { return embeddings || window || bias; }
+  void visit(acc::util::ConfigVisitor& v);
+  bool operator==(const BarAlignment& o) const;
+};
+
 struct ModelConfig {
   int64_t d_model = 256;
   int64_t enc_layers = 6;
@@ -24,6 +49,7 @@ struct ModelConfig {
   int64_t max_len = 1500;                // longest source and decoder input (truncation)
   int64_t max_relative_distance = 1500;  // R: relative embeddings cover distances -(R-1)..R-1
   int64_t vocab_size = 500;
+  BarAlignment bar_alignment;
 
   int64_t head_dim() const { return d_model / heads; }
 

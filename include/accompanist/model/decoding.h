@@ -18,11 +18,16 @@ class IncrementalDecoder {
   // each). capacity: the number of steps planned (0 = max_len); the caches are
   // allocated once for it and grow if a run goes further. Runs without
   // gradients; put the model in eval mode for deterministic results.
-  IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity = 0);
+  // source_bars [B, S] int64: the source's bar indices, needed when the model
+  // aligns bars (config().bar_alignment).
+  IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity = 0,
+                     const torch::Tensor& source_bars = {});
 
-  // tokens [B] int64: the decoder input at position position() (BOS first).
-  // Returns the logits for the next token, [B, V]. Throws past max_len.
-  torch::Tensor step(const torch::Tensor& tokens);
+  // tokens [B] int64: the decoder input at position position() (BOS first);
+  // bars [B] int64: its bar index (next_bar_index() in bar_alignment.h), needed
+  // when the model aligns bars. Returns the logits for the next token, [B, V].
+  // Throws past max_len.
+  torch::Tensor step(const torch::Tensor& tokens, const torch::Tensor& bars = {});
 
   // Keeps the batch rows `rows` ([B'] int64, in that order), e.g. to drop
   // finished samples.
@@ -35,6 +40,8 @@ class IncrementalDecoder {
  private:
   Seq2SeqTransformer model_;
   torch::Tensor memory_;
+  torch::Tensor key_pad_;      // [B, S] bool
+  torch::Tensor source_bars_;  // [B, S] int64 or undefined
   std::vector<AttentionCache> self_caches_;
   std::vector<AttentionCache> memory_caches_;
   std::vector<DecoderLayerImpl*> layers_;

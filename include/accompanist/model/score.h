@@ -20,6 +20,8 @@ struct TokenPair {
 struct ScoreOptions {
   int64_t batch_size = 16;
   std::string logits_path;  // empty: no logits file
+  // Bar tokens per id (Tokenizer::bar_counts()): needed by a model that aligns bars.
+  std::vector<int32_t> bar_counts;
 };
 
 struct ScoreResult {

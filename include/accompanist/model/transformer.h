@@ -13,6 +13,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "accompanist/model/attention.h"
+#include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/config.h"
 
 namespace acc::model {
@@ -44,12 +45,13 @@ class DecoderLayerImpl : public torch::nn::Module {
  public:
   explicit DecoderLayerImpl(const ModelConfig& c);
   // x [B, T, d]; self_mask [B, 1, T, T] (PAD or future key); memory [B, S, d];
-  // memory_mask [B, 1, 1, S].
+  // cross: the cross-attention mask ([B, 1, 1 or T, S]) and bar distances.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& self_mask, const torch::Tensor& memory,
-                        const torch::Tensor& memory_mask);
-  // One position for incremental decoding (see IncrementalDecoder).
+                        const CrossBarContext& cross);
+  // One position for incremental decoding (see IncrementalDecoder); cross as
+  // above for this position (mask [B, 1, 1, S]).
   torch::Tensor step(const torch::Tensor& x, const torch::Tensor& pad, AttentionCache& self_cache,
-                     const AttentionCache& memory_cache, int64_t capacity);
+                     const AttentionCache& memory_cache, int64_t capacity, const CrossBarContext& cross);
   MultiHeadAttention self_attn{nullptr}, cross_attn{nullptr};
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
   FeedForward ffn{nullptr};
@@ -75,26 +77,38 @@ class DecoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Decoder);
 
+// The bar index of every source token and decoder input position
+// (bar_indices() in bar_alignment.h; make_batch fills them). Needed only when
+// config().bar_alignment is enabled.
+struct BarIndices {
+  torch::Tensor source;  // [B, S] int64
+  torch::Tensor target;  // [B, T] int64, per decoder input position
+};
+
 class Seq2SeqTransformerImpl : public torch::nn::Module {
  public:
   explicit Seq2SeqTransformerImpl(const ModelConfig& config);
 
   // source [B, S], decoder_input [B, T] (int64, PAD = 0) -> logits [B, T, V].
   // S and T must not exceed max_len (make_batch truncates).
-  torch::Tensor forward(const torch::Tensor& source, const torch::Tensor& decoder_input);
+  torch::Tensor forward(const torch::Tensor& source, const torch::Tensor& decoder_input, const BarIndices& bars = {});
 
-  // source [B, S] -> memory [B, S, d].
-  torch::Tensor encode(const torch::Tensor& source);
+  // source [B, S] -> memory [B, S, d]; source_bars [B, S] with bar embeddings.
+  torch::Tensor encode(const torch::Tensor& source, const torch::Tensor& source_bars = {});
   // decoder_input [B, T], memory [B, S, d], source [B, S] (for its PAD mask)
   // -> logits [B, T, V].
-  torch::Tensor decode(const torch::Tensor& decoder_input, const torch::Tensor& memory, const torch::Tensor& source);
+  torch::Tensor decode(const torch::Tensor& decoder_input, const torch::Tensor& memory, const torch::Tensor& source,
+                       const BarIndices& bars = {});
 
-  // x = Embed(tokens) * sqrt(d) + PE(offset .. offset+L-1), then dropout. [B, L] -> [B, L, d].
-  torch::Tensor embed(torch::nn::Embedding table, const torch::Tensor& tokens, int64_t offset = 0);
+  // x = Embed(tokens) * sqrt(d) + PE(offset .. offset+L-1) [+ BarEmbed(bars) * sqrt(d)],
+  // then dropout. [B, L] -> [B, L, d]. bar_table: src_bar_embed or tgt_bar_embed (nullptr: none).
+  torch::Tensor embed(torch::nn::Embedding table, const torch::Tensor& tokens, int64_t offset = 0,
+                      torch::nn::Embedding bar_table = nullptr, const torch::Tensor& bars = {});
 
   const ModelConfig& config() const { return config_; }
 
   torch::nn::Embedding src_embed{nullptr}, tgt_embed{nullptr};
+  torch::nn::Embedding src_bar_embed{nullptr}, tgt_bar_embed{nullptr};  // with bar_alignment.embeddings
   Encoder encoder{nullptr};
   Decoder decoder{nullptr};
   torch::nn::Linear out_proj{nullptr};

@@ -47,6 +47,9 @@ class Tokenizer {
   // Token name: base names, or the base names of a BPE id's expansion joined
   // by "+" ("Pitch_60+Velocity_95").
   std::string token_name(TokenId id) const;
+  // Bar tokens in each id's base expansion (vocab_size() entries): the
+  // model's musical time (acc::model::bar_indices) is counted with it.
+  std::vector<int32_t> bar_counts() const;
 
   // Notes at ticks_per_quarter -> REMI -> BPE ids. Throws for tpq < 32.
   TokenSeq encode(const std::vector<midi::Note>& notes, int ticks_per_quarter) const;

@@ -15,6 +15,7 @@
 #include "accompanist/data/corpus.h"
 #include "accompanist/model/checkpoint.h"
 #include "accompanist/model/score.h"
+#include "accompanist/tokenizer/tokenizer.h"
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
 
@@ -76,6 +77,8 @@ std::function<int()> setup_score(CLI::App& app) {
     acc::model::ScoreOptions options;
     options.batch_size = a->batch_size;
     options.logits_path = a->logits;
+    if (model->config().bar_alignment.enabled())
+      options.bar_counts = acc::tokenizer::Tokenizer::from_json(corpus.tokenizer_json(), a->corpus).bar_counts();
     acc::model::ScoreResult r = acc::model::score_pairs(model, pairs, options);
 
     nlohmann::ordered_json out;
