@@ -153,7 +153,8 @@ class Trainer {
       load_optimizer(*optimizer_, *resume_dir);
       if (state_.world != comm_.size() && comm_.rank() == 0)
         spdlog::warn("resuming a {}-rank run on {} ranks: the data order changes", state_.world, comm_.size());
-      if (!load_rng_state(*resume_dir, comm_.rank())) torch::manual_seed(mix_seed(cfg_.train.seed, comm_.rank() + 1));
+      if (!load_rng_state(*resume_dir, comm_.rank(), device_))
+        torch::manual_seed(mix_seed(cfg_.train.seed, comm_.rank() + 1));
       if (comm_.rank() == 0) spdlog::info("resumed from {} (step {})", *resume_dir, state_.step);
     } else {
       // Dropout differs per rank, as in DDP.
@@ -250,7 +251,8 @@ class Trainer {
     // global batch over ranks and micro-steps gives the same gradient.
     const int64_t global_tokens = comm_.allreduce_host(data.label_tokens, dist::ReduceOp::sum);
     const double scale = double(comm_.size()) / double(std::max<int64_t>(global_tokens, 1));
-    double local_loss_sum = 0;
+    // Summed on the device: an .item() per micro-step would stall the GPU's queue each time.
+    torch::Tensor local_loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
     bucketer.reset_stats();
     for (size_t m = 0; m < data.micro.size(); ++m) {
       model::Batch& b = data.micro[m];
@@ -258,15 +260,16 @@ class Trainer {
       torch::Tensor logits = forward(b);  // [B, T, V]
       torch::Tensor loss_sum = model::sequence_loss_sum(logits.to(torch::kFloat32), b.labels.to(device_));
       (loss_sum * scale).backward();
-      local_loss_sum += loss_sum.item<double>();
+      local_loss_sum += loss_sum.detach().to(torch::kFloat64);
     }
     bucketer.finish();
     r.comm_s = bucketer.stats().exposed_seconds;
-    r.loss = comm_.allreduce_host(local_loss_sum, dist::ReduceOp::sum) / double(std::max<int64_t>(global_tokens, 1));
+    r.loss = comm_.allreduce_host(local_loss_sum.item<double>(), dist::ReduceOp::sum) /
+             double(std::max<int64_t>(global_tokens, 1));
     r.grad_norm = gradient_norm();
     if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
       // Every rank holds the same averaged gradients and loss, so all skip together.
-      optimizer_->zero_grad();
+      bucketer.zero_grad();
       r.skipped = true;
       state_.skipped_steps += 1;
       if (++state_.bad_steps_in_row >= cfg_.train.max_bad_steps)
@@ -276,7 +279,7 @@ class Trainer {
     } else {
       state_.bad_steps_in_row = 0;
       optimizer_->step();
-      optimizer_->zero_grad();
+      bucketer.zero_grad();  // in place: .grad() stays the bucket views (LibTorch 2.x's default would drop them)
     }
     r.compute_s = seconds_since(start) - r.comm_s;
     return r;
@@ -297,10 +300,10 @@ class Trainer {
   // Clips when train.clip_norm > 0; returns the global norm before clipping.
   double gradient_norm() {
     if (cfg_.train.clip_norm > 0) return torch::nn::utils::clip_grad_norm_(model_->parameters(), cfg_.train.clip_norm);
-    double sq = 0;
+    torch::Tensor sq = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
     for (const auto& p : model_->parameters())
-      if (p.grad().defined()) sq += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
-    return std::sqrt(sq);
+      if (p.grad().defined()) sq += p.grad().to(torch::kFloat64).pow(2).sum();
+    return std::sqrt(sq.item<double>());  // one host sync, not one per parameter
   }
 
   void set_learning_rate(double lr) {
@@ -436,7 +439,7 @@ class Trainer {
     std::string staging = store_.staging_dir(step);
     if (comm_.rank() == 0) store_.begin(step);
     comm_.barrier();
-    save_rng_state(staging, comm_.rank());
+    save_rng_state(staging, comm_.rank(), device_);
     comm_.barrier();
     if (comm_.rank() == 0) {
       model::save_model(model_, staging);
