@@ -91,7 +91,9 @@ TEST(FindSharedDevice, NamesTheFirstTwoRanksOnOneGpu) {
   auto shared = find_shared_device({"a/0000:01:00.0", "a/0000:02:00.0", "b/0000:01:00.0", "a/0000:02:00.0"});
   ASSERT_TRUE(shared.has_value());
   EXPECT_EQ(*shared, std::make_pair(1, 3));
-  if (!cuda_built()) EXPECT_THROW(cuda_device_identity(0), acc::Error);
+  if (!cuda_built()) {
+    EXPECT_THROW(cuda_device_identity(0), acc::Error);
+  }
 }
 
 TEST(ResolveBackend, AutoPicksByLauncherAndDevice) {

@@ -220,6 +220,44 @@ TEST(GradientBucketer, RejectsParametersThatCannotBeBucketed) {
   EXPECT_THROW(GradientBucketer({}, *comm), acc::Error);
 }
 
+// A backend that takes only CUDA buffers (as NCCL), without a GPU: CPU
+// parameters are refused with a clear error instead of reaching the backend.
+class CudaOnlyCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  int local_rank() const override { return 0; }
+  int local_size() const override { return 1; }
+  std::string backend_name() const override { return "nccl"; }
+  MemorySpace memory_space() const override { return MemorySpace::cuda; }
+  void broadcast(void*, size_t, int) override { ++touched; }
+  void allreduce(float*, size_t, ReduceOp) override { ++touched; }
+  WorkHandle allreduce_async(float*, size_t, ReduceOp) override {
+    ++touched;
+    return nullptr;
+  }
+  void barrier() override {}
+  int64_t allreduce_host(int64_t v, ReduceOp) override { return v; }
+  double allreduce_host(double v, ReduceOp) override { return v; }
+  void broadcast_host(std::string&, int) override {}
+  std::vector<int64_t> allgather_host(int64_t v) override { return {v}; }
+  std::vector<std::string> allgather_host(const std::string& v) override { return {v}; }
+  int touched = 0;
+};
+
+TEST(ReplicaCheck, ParametersOnTheWrongDeviceAreAClearError) {
+  CudaOnlyCommunicator comm;
+  auto net = testing::make_net(0);
+  try {
+    broadcast_parameters(*net, comm);
+    FAIL() << "CPU parameters reached a CUDA-only backend";
+  } catch (const acc::Error& e) {
+    EXPECT_STREQ(e.what(), "broadcast_parameters: parameters on the CPU but the nccl backend takes CUDA buffers");
+  }
+  EXPECT_THROW(GradientBucketer(*net, comm), acc::Error);
+  EXPECT_EQ(comm.touched, 0);
+}
+
 TEST(ReplicaCheck, DescribesParametersAndHashesThem) {
   auto a = testing::make_net(0);
   auto b = testing::make_net(0);

@@ -158,11 +158,11 @@ TEST(CudaCheckpoint, GpuToCpuAndCpuToGpu) {
   for (const auto& p : m->parameters()) ASSERT_TRUE(p.device().is_cpu());
   for (const torch::Device device : {torch::Device(torch::kCPU), torch::Device(torch::kCUDA, 0)}) {
     m->to(device);
-    torch::optim::AdamW opt(m->parameters(), torch::optim::AdamWOptions(1e-3));
+    torch::optim::Adam opt(m->parameters(), torch::optim::AdamOptions(1e-3));  // train.optimizer: adam
     train::load_optimizer(opt, ckpt);
     size_t states = 0;
     for (const auto& kv : opt.state()) {
-      const auto& s = static_cast<const torch::optim::AdamWParamState&>(*kv.second);
+      const auto& s = static_cast<const torch::optim::AdamParamState&>(*kv.second);
       EXPECT_EQ(s.exp_avg().device(), device);
       ++states;
     }
