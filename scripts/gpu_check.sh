@@ -141,6 +141,12 @@ try:
     out["nccl_root"] = list(nvidia.nccl.__path__)[0]
 except Exception:
     out["nccl_root"] = None
+try:  # pip's nvidia-cuda-nvcc-cu*, for a machine without a CUDA toolkit
+    import nvidia.cuda_nvcc, os
+    nvcc = os.path.join(list(nvidia.cuda_nvcc.__path__)[0], "bin", "nvcc")
+    out["pip_nvcc"] = nvcc if os.path.exists(nvcc) else None
+except Exception:
+    out["pip_nvcc"] = None
 print(json.dumps(out))
 '''
 py = run([sys.executable, "-c", probe])
@@ -260,7 +266,14 @@ else
   [[ -n "$(facts nccl_root)" ]] && cmake_args+=("-DNCCL_ROOT=$(facts nccl_root)")
   nvcc=$(facts nvcc_path)
   [[ -z "$nvcc" && -x /usr/local/cuda/bin/nvcc ]] && nvcc=/usr/local/cuda/bin/nvcc
-  [[ -n "$nvcc" ]] && cmake_args+=("-DCUDAToolkit_ROOT=$(dirname "$(dirname "$nvcc")")" "-DCMAKE_CUDA_COMPILER=$nvcc")
+  [[ -z "$nvcc" ]] && nvcc=$(facts pip_nvcc)
+  # LibTorch's CMake files and CUDAToolkit need the toolkit (nvcc, cuda_runtime_api.h, libcudart).
+  if [[ -n "$nvcc" ]]; then
+    export CUDACXX="$nvcc"
+    cmake_args+=("-DCUDAToolkit_ROOT=$(dirname "$(dirname "$nvcc")")" "-DCMAKE_CUDA_COMPILER=$nvcc")
+  else
+    echo "gpu_check: no nvcc found (PATH, /usr/local/cuda, pip nvidia-cuda-nvcc-cu*): the configure will likely fail" >&2
+  fi
 fi
 step configure_checks "$cmake_bin" "-DSCRATCH=$work/torch_checks" -P "$root/tests/cmake/torch_checks_test.cmake"
 configure() {
