@@ -5,24 +5,32 @@
 # runs it. Needs no GPU: it checks that the CUDA/NCCL code paths compile and
 # link where a machine has the toolkit but no GPU (the GPU tests are
 # scripts/gpu_check.sh's). Uses the util library of an existing CPU build.
-#   scripts/cuda_compile_check.sh [CUDA_HOME] [BUILD_DIR]   (default /usr/local/cuda build)
+#   scripts/cuda_compile_check.sh [--skip-missing] [CUDA_HOME] [BUILD_DIR]   (default /usr/local/cuda build)
+# --skip-missing: exit 77 (ctest's skip) when there is no toolkit with nccl.h.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+skip_missing=0
+if [[ "${1:-}" == "--skip-missing" ]]; then skip_missing=1; shift; fi
 cuda="${1:-/usr/local/cuda}"
 build="${2:-build}"
 die() { echo "error: cuda_compile_check.sh: $*" >&2; exit 1; }
-[[ -f "$cuda/include/cuda_runtime_api.h" ]] || die "$cuda: no include/cuda_runtime_api.h (give CUDA_HOME)"
-[[ -f "$cuda/include/nccl.h" ]] || die "$cuda: no include/nccl.h (pip: nvidia-nccl-cu*; or set CUDA_HOME)"
+missing() {
+  if ((skip_missing)); then echo "cuda_compile_check: skipped: $*"; exit 77; fi
+  die "$*"
+}
+[[ -f "$cuda/include/cuda_runtime_api.h" ]] || missing "$cuda: no include/cuda_runtime_api.h (give CUDA_HOME)"
+[[ -f "$cuda/include/nccl.h" ]] || missing "$cuda: no include/nccl.h (pip: nvidia-nccl-cu*; or set CUDA_HOME)"
 lib=$(ls -d "$cuda"/lib64 "$cuda"/lib 2>/dev/null | head -1)
 nccl=$(ls "$lib"/libnccl.so* 2>/dev/null | head -1)
-[[ -n "$nccl" ]] || die "$lib: no libnccl.so"
+[[ -n "$nccl" ]] || missing "$lib: no libnccl.so"
+build=$(cd "$build" 2>/dev/null && pwd) || die "no build directory ${2:-build}"
 [[ -f "$build/src/util/libaccompanist_util.a" ]] || die "$build: build accompanist_util first (cmake --build $build --target accompanist_util)"
 mpi_inc=$(mpicc --showme:incdirs 2>/dev/null | cut -d' ' -f1)
 mpi_lib=$(mpicc --showme:libdirs 2>/dev/null | cut -d' ' -f1)
 out="$build/cuda_compile_check"
 mkdir -p "$out"
 flags=(-std=c++17 -O1 -Wall -Wextra -Wno-unused-parameter -Werror -DACC_WITH_CUDA -DACC_WITH_NCCL
-  -DOMPI_SKIP_MPICXX=1 "-DACC_SOURCE_DIR=\"$PWD\"" "-DACC_BINARY_DIR=\"$PWD/$build\""
+  -DOMPI_SKIP_MPICXX=1 "-DACC_SOURCE_DIR=\"$PWD\"" "-DACC_BINARY_DIR=\"$build\""
   "-DACC_REFERENCE_PYTHON=\"/usr/bin/python3\"" -I"$cuda/include" -Iinclude -Isrc -Itests ${mpi_inc:+-I"$mpi_inc"})
 objs=()
 for f in src/dist/communicator.cpp src/dist/communicator_factory.cpp src/dist/device.cpp \
