@@ -304,14 +304,16 @@ else
     # ---- 5. the Table 1 training step in bf16 and fp32 --------------------
     gpu_name=$(facts gpu)
     peaks=$("$python" - "$gpu_name" "$peak_bf16" "$peak_fp32" <<'PY'
-import sys
+import re, sys
 name, bf16, fp32 = sys.argv[1].lower(), sys.argv[2], sys.argv[3]
 # Dense peaks from NVIDIA's data sheets (TFLOP/s): bf16 tensor cores, fp32
-# without TF32 (LibTorch leaves TF32 matmuls off by default).
-table = [("h200", 989.4, 66.9), ("h100 pcie", 756.0, 51.2), ("h100", 989.4, 66.9), ("gh200", 989.4, 66.9),
-         ("a100", 312.0, 19.5), ("l40s", 362.1, 91.6), ("l4", 121.0, 30.3), ("a10g", 70.0, 31.2)]
+# without TF32 (LibTorch leaves TF32 matmuls off by default). Other GPUs:
+# --peak-tflops-bf16/--peak-tflops-fp32, else no MFU.
+table = [(r"\bg?h200\b", 989.4, 66.9), (r"\bh100 pcie\b", 756.0, 51.2), (r"\bh100\b", 989.4, 66.9),
+         (r"\ba100\b", 312.0, 19.5), (r"\bl40s\b", 362.1, 91.6), (r"\bl4\b", 121.0, 30.3),
+         (r"\ba10g\b", 70.0, 31.2)]
 for key, b, f in table:
-    if key in name:
+    if re.search(key, name):
         bf16 = bf16 or str(b); fp32 = fp32 or str(f)
         break
 print(bf16 or 0, fp32 or 0)
