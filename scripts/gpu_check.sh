@@ -352,7 +352,7 @@ for s in steps:
     g = re.search(r"\[  PASSED  \] (\d+) tests?", text)
     if m:
         total, failed = int(m.group(3)), int(m.group(2))
-        skipped = len(re.findall(r"\(Skipped\)|\*\*\*Skipped", text)) // 1
+        skipped = len(re.findall(r"^\s*\d+ - .* \(Skipped\)$", text, re.M))  # ctest's closing list
         tests[s["step"]] = {"total": total, "failed": failed, "skipped": skipped, "passed": total - failed - skipped}
     elif g:
         tests[s["step"]] = {"passed": int(g.group(1)), "failed": len(re.findall(r"\[  FAILED  \] [A-Za-z]", text))}
