@@ -1,7 +1,11 @@
 // Model benchmarks (JSON lines with the git revision and the machine):
 //   bench_model train    [--lengths 256,512,1024,1500] [--tokens 2048] [--steps 2] [--threads N]
+//                        [--device cpu|cuda] [--precision fp32|bf16] [--peak-tflops T]
 //       forward+backward+Adam tokens/s of the Table 1 model at each length
 //       (batch = max(1, tokens / length); tokens counted source + target).
+//       On cuda, bf16 is autocast of the forward pass (as the trainer), the
+//       step is timed with a device synchronisation, and with --peak-tflops
+//       the line carries mfu = achieved model FLOP/s / peak.
 //   bench_model generate [--source-len 1000] [--gen 1000] [--threads N] [--recompute sample|full]
 //       generation tokens/s with the key/value cache against recomputing the
 //       whole decoder input at every step (encoder memory reused in both;
@@ -12,8 +16,11 @@
 //       the trainer), alternating `repeats` times; medians and their ratio.
 // Timings on a shared machine are indicative: rerun the ratios when it is quiet.
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <sys/resource.h>
+#include <torch/cuda.h>
 #include <torch/optim/adam.h>
+#include <torch/version.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,6 +89,35 @@ struct Args {
   int64_t tokens = 2048, steps = 2, source_len = 1000, gen = 1000, len = 256, batch = 4;
   int threads = 0, repeats = 3;
   bool recompute_full = false;
+  std::string device = "cpu", precision = "fp32";
+  double peak_tflops = 0;
+};
+
+// bf16 autocast of the forward pass on CUDA, as acc::train::AutocastScope.
+class Autocast {
+ public:
+  explicit Autocast(bool on) : on_(on) {
+    if (!on_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(true);
+#endif
+  }
+  ~Autocast() {
+    if (!on_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
+    at::autocast::set_enabled(false);
+#endif
+    at::autocast::clear_cache();
+  }
+
+ private:
+  bool on_;
 };
 
 std::vector<int64_t> parse_list(const std::string& s) {
@@ -103,19 +139,28 @@ acc::model::Batch synthetic_batch(int64_t B, int64_t L, int64_t vocab) {
   return b;
 }
 
-// Mean seconds of one forward+backward+Adam step after one warm-up step.
-Timing time_train_steps(Seq2SeqTransformer& model, torch::optim::Adam& adam, const acc::model::Batch& b,
-                        int64_t steps) {
+// Mean seconds of one forward+backward+Adam step after one warm-up step
+// (bf16: autocast forward; on CUDA the device is synchronised around the timing).
+Timing time_train_steps(Seq2SeqTransformer& model, torch::optim::Adam& adam, const acc::model::Batch& b, int64_t steps,
+                        bool bf16 = false) {
+  const bool cuda = b.source.is_cuda();
   auto step = [&] {
     adam.zero_grad();
-    torch::Tensor loss = acc::model::sequence_loss(model(b.source, b.decoder_input), b.labels);
+    torch::Tensor logits;
+    {
+      Autocast autocast(bf16);
+      logits = model(b.source, b.decoder_input);
+    }
+    torch::Tensor loss = acc::model::sequence_loss(logits.to(torch::kFloat32), b.labels);
     loss.backward();
     adam.step();
   };
   step();
+  if (cuda) torch::cuda::synchronize();
   const auto t0 = Clock::now();
   const double c0 = cpu_now();
   for (int64_t i = 0; i < steps; ++i) step();
+  if (cuda) torch::cuda::synchronize();
   return {seconds_since(t0) / static_cast<double>(steps), (cpu_now() - c0) / static_cast<double>(steps)};
 }
 
@@ -123,12 +168,18 @@ void bench_train(const Args& a) {
   ModelConfig c;  // Table 1
   torch::manual_seed(0);
   Seq2SeqTransformer model(c);
+  const torch::Device device = a.device == "cuda" ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  model->to(device);
   model->train();
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}).eps(1e-8));
+  const bool bf16 = a.precision == "bf16";
   for (int64_t L : a.lengths) {
     const int64_t B = std::max<int64_t>(1, a.tokens / L);
     acc::model::Batch b = synthetic_batch(B, L, c.vocab_size);
-    const Timing tm = time_train_steps(model, adam, b, a.steps);
+    b.source = b.source.to(device);
+    b.decoder_input = b.decoder_input.to(device);
+    b.labels = b.labels.to(device);
+    const Timing tm = time_train_steps(model, adam, b, a.steps, bf16);
     const double dt = tm.wall;
     const double flops = static_cast<double>(B) * acc::model::training_flops(c, L, L);
     auto j = base("model_train_step", at::get_num_threads());
@@ -140,6 +191,14 @@ void bench_train(const Args& a) {
     j["tokens_per_s"] = 2.0 * static_cast<double>(B * L) / dt;
     j["model_gflop_per_step"] = flops / 1e9;
     j["achieved_gflop_per_s"] = flops / dt / 1e9;
+    j["device"] = device.str();
+    j["precision"] = a.precision;
+    if (device.is_cuda()) {
+      if (a.peak_tflops > 0) {
+        j["peak_tflops"] = a.peak_tflops;
+        j["mfu"] = flops / dt / (a.peak_tflops * 1e12);
+      }
+    }
     j["parameters"] = acc::model::parameter_count(c);
     j["peak_rss_mb"] = peak_rss_mb();
     std::cout << j.dump() << std::endl;
@@ -313,10 +372,32 @@ int main(int argc, char** argv) {
       a.repeats = std::max(1, std::stoi(v));
     else if (k == "--recompute")
       a.recompute_full = v == "full";
+    else if (k == "--device")
+      a.device = v;
+    else if (k == "--precision")
+      a.precision = v;
+    else if (k == "--peak-tflops")
+      a.peak_tflops = std::stod(v);
     else {
       std::cerr << "error: unknown option " << k << "\n";
       return 2;
     }
+  }
+  if (a.device != "cpu" && a.device != "cuda") {
+    std::cerr << "error: --device: expected cpu or cuda, got " << a.device << "\n";
+    return 2;
+  }
+  if (a.precision != "fp32" && a.precision != "bf16") {
+    std::cerr << "error: --precision: expected fp32 or bf16, got " << a.precision << "\n";
+    return 2;
+  }
+  if (a.device == "cuda" && !torch::cuda::is_available()) {
+    std::cerr << "error: --device cuda: no CUDA device is available to LibTorch\n";
+    return 2;
+  }
+  if (a.device == "cpu" && a.precision == "bf16") {
+    std::cerr << "error: --precision bf16: autocast is for --device cuda (training on the CPU is fp32)\n";
+    return 2;
   }
   if (a.threads > 0) at::set_num_threads(a.threads);
   // As the trainer: LibTorch's pool gets the threads, OpenBLAS runs in it at

@@ -61,7 +61,7 @@ GradientBucketer::GradientBucketer(std::vector<std::pair<std::string, torch::Ten
               name + ": not a leaf tensor that requires a gradient");
     ACC_CHECK(tensor.scalar_type() == torch::kFloat, "gradient bucketer", name + ": only float32 parameters");
     const bool on_cuda = tensor.is_cuda();
-    ACC_CHECK(on_cuda == (comm.memory_space() == MemorySpace::cuda), "gradient bucketer",
+    ACC_CHECK(comm.accepts(on_cuda ? MemorySpace::cuda : MemorySpace::host), "gradient bucketer",
               name + ": on " + (on_cuda ? "a CUDA device" : "the CPU") + " but the " + comm.backend_name() +
                   " backend reduces " + (on_cuda ? "host" : "CUDA") + " buffers");
     Param p;
@@ -199,6 +199,7 @@ void GradientBucketer::finish() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!sync_) return;
   const double start = now_seconds();
+  collect_timings();
   if (options_.record_events) events_.push_back({BucketEvent::finish, -1});
   if (step_started_) stats_.backward_seconds += start - step_start_time_;
   // Parameters whose hook never fired (unused this step, or used only in
@@ -214,8 +215,9 @@ void GradientBucketer::finish() {
   stats_.copy_seconds += wait_start - start;
   for (auto& b : buckets_) {
     b.work->wait();
-    stats_.comm_seconds += b.work->seconds();
+    untimed_.push_back(b.work);
   }
+  collect_timings();
   const double wait_end = now_seconds();
   stats_.exposed_seconds += wait_end - wait_start;
   // .grad() becomes the bucket's storage (PyTorch DDP's gradient_as_bucket_view):
@@ -233,6 +235,32 @@ void GradientBucketer::finish() {
   stats_.copy_seconds += now_seconds() - wait_end;
   ++stats_.steps;
   reset_step();
+}
+
+// A backend whose wait() does not block the host (NCCL) completes later: its
+// time is counted at a later finish(), once done.
+void GradientBucketer::collect_timings() {
+  std::vector<WorkHandle> still;
+  for (auto& w : untimed_) {
+    if (w->done())
+      stats_.comm_seconds += w->seconds();
+    else
+      still.push_back(std::move(w));
+  }
+  untimed_.swap(still);
+}
+
+void GradientBucketer::zero_grad() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ACC_CHECK(!step_started_, "gradient bucketer", "zero_grad() in the middle of a synchronised step");
+  torch::NoGradGuard no_grad;
+  for (auto& b : buckets_) b.buffer.zero_();
+  for (auto& p : params_) {
+    const torch::Tensor& grad = p.tensor.grad();
+    if (!grad.defined()) continue;
+    const float* slot = buckets_[p.bucket].buffer.data_ptr<float>() + p.offset;
+    if (grad.data_ptr() != slot) p.tensor.mutable_grad().zero_();
+  }
 }
 
 }  // namespace acc::dist

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "accompanist/dist/gradient_bucketer.h"
+#include "accompanist/util/error.h"
 #include "accompanist/util/sha256.h"
 
 namespace acc::dist {
@@ -28,6 +29,10 @@ void broadcast_parameters(torch::nn::Module& module, Communicator& comm, int roo
     std::vector<torch::Tensor> flat_parts;
     for (const auto& t : group) flat_parts.push_back(t.detach().reshape({-1}));
     torch::Tensor flat = torch::cat(flat_parts).contiguous();  // [total elements]
+    // A device pointer handed to MPI_Bcast would crash inside MPI: say so instead.
+    ACC_CHECK(comm.accepts(flat.is_cuda() ? MemorySpace::cuda : MemorySpace::host), "broadcast_parameters",
+              std::string("parameters on ") + (flat.is_cuda() ? "a CUDA device" : "the CPU") + " but the " +
+                  comm.backend_name() + " backend takes " + (flat.is_cuda() ? "host" : "CUDA") + " buffers");
     comm.broadcast(flat.data_ptr(), static_cast<size_t>(flat.nbytes()), root);
     int64_t offset = 0;
     for (auto& t : group) {

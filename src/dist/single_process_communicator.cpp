@@ -21,6 +21,7 @@ class SingleProcessCommunicator final : public Communicator {
   int local_size() const override { return 1; }
   std::string backend_name() const override { return "none"; }
   MemorySpace memory_space() const override { return MemorySpace::host; }
+  bool accepts(MemorySpace) const override { return true; }  // one GPU or the CPU
 
   void broadcast(void*, size_t, int root) override { check_root(root); }
   void allreduce(float*, size_t, ReduceOp) override {}  // sum and mean of one rank

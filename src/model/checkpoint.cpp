@@ -65,7 +65,10 @@ Seq2SeqTransformer load_model(const std::string& dir) {
   for (const auto& item : model->named_parameters())
     want.emplace_back(item.key(), std::vector<int64_t>(item.value().sizes().begin(), item.value().sizes().end()));
   try {
-    torch::load(model, path);
+    // Mapped to the CPU (where the model was just built) whatever device the
+    // tensors were saved from: a GPU run's checkpoint loads on a CPU-only
+    // machine, and each rank moves the model to its own device afterwards.
+    torch::load(model, path, torch::Device(torch::kCPU));
   } catch (const c10::Error& e) {
     throw acc::Error(path, "cannot load the model: " + first_line(e.what()));
   }

@@ -1,6 +1,7 @@
 #include "checkpoint_io.h"
 
-#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <ATen/core/Generator.h>
 #include <torch/serialize.h>
 
 #include <filesystem>
@@ -56,26 +57,52 @@ namespace {
 std::string rng_file(const std::string& dir, int rank) {
   return (fs::path(dir) / ("rng-rank-" + std::to_string(rank) + ".pt")).string();
 }
-}  // namespace
-
-void save_rng_state(const std::string& dir, int rank) {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  torch::Tensor state;
-  {
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    state = gen.get_state();
-  }
-  model::save_torch_file(state, rng_file(dir, rank));
+std::string cuda_rng_file(const std::string& dir, int rank) {
+  return (fs::path(dir) / ("cuda-rng-rank-" + std::to_string(rank) + ".pt")).string();
 }
 
-bool load_rng_state(const std::string& dir, int rank) {
-  const std::string path = rng_file(dir, rank);
-  if (!fs::exists(path)) return false;
-  torch::Tensor state;
-  torch::load(state, path);
-  auto gen = at::detail::getDefaultCPUGenerator();
+// The generator's state as a (CPU) byte tensor. The CUDA generator is reached
+// through ATen's device-generic context, so no CUDA header is needed here; it
+// is only asked for on a CUDA device.
+torch::Tensor generator_state(const at::Device& device) {
+  at::Generator gen = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void set_generator_state(const at::Device& device, const torch::Tensor& state) {
+  at::Generator gen = at::globalContext().defaultGenerator(device);
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(state);
+}
+
+torch::Tensor load_tensor(const std::string& path) {
+  torch::Tensor t;
+  try {
+    torch::load(t, path, torch::Device(torch::kCPU));
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    throw Error(path, "cannot load the generator state (" + what.substr(0, what.find('\n')) + ")");
+  }
+  return t;
+}
+}  // namespace
+
+void save_rng_state(const std::string& dir, int rank, const torch::Device& device) {
+  model::save_torch_file(generator_state(at::Device(at::kCPU)), rng_file(dir, rank));
+  // Dropout on a GPU draws from the device's generator: without its state a
+  // resumed run's masks would differ from an uninterrupted run's.
+  if (device.is_cuda()) model::save_torch_file(generator_state(device), cuda_rng_file(dir, rank));
+}
+
+bool load_rng_state(const std::string& dir, int rank, const torch::Device& device) {
+  const std::string path = rng_file(dir, rank);
+  if (!fs::exists(path)) return false;
+  set_generator_state(at::Device(at::kCPU), load_tensor(path));
+  // Absent in CPU runs' and older checkpoints: the device generator keeps its
+  // state. On the CPU a GPU run's CUDA state has no use.
+  const std::string cuda_path = cuda_rng_file(dir, rank);
+  if (device.is_cuda() && fs::exists(cuda_path)) set_generator_state(device, load_tensor(cuda_path));
   return true;
 }
 
@@ -86,8 +113,19 @@ void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& dir) 
 void load_optimizer(torch::optim::Optimizer& optimizer, const std::string& dir) {
   const std::string path = (fs::path(dir) / "optimizer.pt").string();
   if (!fs::exists(path)) throw Error(dir, "checkpoint has no optimizer.pt");
+  // The state goes where the parameters are (this rank's device), not where
+  // rank 0 saved it from: without a map location every rank of a multi-GPU
+  // resume would put its moments on rank 0's GPU, and a GPU checkpoint could
+  // not be read on a CPU-only machine.
+  torch::Device device(torch::kCPU);
+  for (const auto& group : optimizer.param_groups()) {
+    if (!group.params().empty()) {
+      device = group.params().front().device();
+      break;
+    }
+  }
   try {
-    torch::load(optimizer, path);
+    torch::load(optimizer, path, device);
   } catch (const c10::Error& e) {
     throw Error(path, "cannot load the optimizer state (" + std::string(e.what_without_backtrace()) + ")");
   }

@@ -1,9 +1,11 @@
 // Reading and writing the trainer's part of a checkpoint directory (the model
 // part is acc::model::save_model): optimizer.pt, trainer_state.json,
-// rng-rank-R.pt (every rank's torch generator), config.yaml, tokenizer.json.
+// rng-rank-R.pt (every rank's torch generator; cuda-rng-rank-R.pt too on a
+// GPU), config.yaml, tokenizer.json.
 #pragma once
 
 #include <torch/optim/optimizer.h>
+#include <torch/types.h>
 
 #include <string>
 
@@ -28,11 +30,17 @@ struct TrainerState {
 std::string state_to_json(const TrainerState& s);
 TrainerState state_from_json(const std::string& text, const std::string& source);
 
-void save_rng_state(const std::string& dir, int rank);
+// rng-rank-R.pt: the CPU generator; cuda-rng-rank-R.pt too when device is a
+// GPU (its generator drives dropout there).
+void save_rng_state(const std::string& dir, int rank, const torch::Device& device);
 // False when the file for this rank is missing (a resume with more ranks).
-bool load_rng_state(const std::string& dir, int rank);
+// The CUDA state is restored on a CUDA device when the checkpoint has it
+// (older and CPU checkpoints do not: the generator is left as it is).
+bool load_rng_state(const std::string& dir, int rank, const torch::Device& device);
 
 void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& dir);
+// Loads onto the device of the optimizer's parameters, whatever device the
+// state was saved from.
 void load_optimizer(torch::optim::Optimizer& optimizer, const std::string& dir);
 
 }  // namespace acc::train

@@ -27,11 +27,17 @@ torch::Device configure_threads_and_device(int threads, const dist::Communicator
   } catch (const c10::Error&) {
     // Already set (a second trainer in the same process, as in tests).
   }
-  torch::Device device(torch::kCPU);
-  if (int gpus = dist::cuda_device_count(); gpus > 0) {
-    device = torch::Device(torch::kCUDA, c10::DeviceIndex(comm.local_rank() % gpus));
+  const int gpus = dist::cuda_device_count();
+  const dist::DeviceChoice choice = dist::choose_device(comm.backend_name(), gpus, comm.local_rank());
+  const torch::Device device =
+      choice.cuda ? torch::Device(torch::kCUDA, c10::DeviceIndex(choice.index)) : torch::Device(torch::kCPU);
+  if (comm.rank() == 0) {
+    spdlog::info("{} rank(s), backend {}, {} thread(s) per rank, device {}", comm.size(), comm.backend_name(), n,
+                 device.str());
+    if (!choice.cuda && gpus > 0)
+      spdlog::warn("{} GPU(s) visible but backend {} reduces host buffers: training on the CPU (use dist.backend nccl)",
+                   gpus, comm.backend_name());
   }
-  if (comm.rank() == 0) spdlog::info("{} rank(s), {} thread(s) per rank, device {}", comm.size(), n, device.str());
   return device;
 }
 

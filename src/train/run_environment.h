@@ -11,8 +11,9 @@ class Communicator;
 
 namespace acc::train {
 
-// threads == 0: cores / ranks on this node. Picks CUDA device local_rank % count
-// when the build and machine have GPUs, else the CPU.
+// threads == 0: cores / ranks on this node. The device is
+// dist::choose_device(backend, visible GPUs, local rank): a GPU for nccl and
+// for one process (none) when one is visible, the CPU for mpi.
 torch::Device configure_threads_and_device(int threads, const dist::Communicator& comm);
 
 // bf16 autocast for the forward pass on a GPU (precision "auto" or "bf16");

@@ -160,7 +160,8 @@ class Trainer {
       load_optimizer(*optimizer_, *resume_dir);
       if (state_.world != comm_.size() && comm_.rank() == 0)
         spdlog::warn("resuming a {}-rank run on {} ranks: the data order changes", state_.world, comm_.size());
-      if (!load_rng_state(*resume_dir, comm_.rank())) torch::manual_seed(mix_seed(cfg_.train.seed, comm_.rank() + 1));
+      if (!load_rng_state(*resume_dir, comm_.rank(), device_))
+        torch::manual_seed(mix_seed(cfg_.train.seed, comm_.rank() + 1));
       if (comm_.rank() == 0) spdlog::info("resumed from {} (step {})", *resume_dir, state_.step);
     } else {
       // Dropout differs per rank, as in DDP.
@@ -258,23 +259,25 @@ class Trainer {
     // global batch over ranks and micro-steps gives the same gradient.
     const int64_t global_tokens = comm_.allreduce_host(data.label_tokens, dist::ReduceOp::sum);
     const double scale = double(comm_.size()) / double(std::max<int64_t>(global_tokens, 1));
-    double local_loss_sum = 0;
+    // Summed on the device: an .item() per micro-step would stall the GPU's queue each time.
+    torch::Tensor local_loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
     bucketer.reset_stats();
     for (size_t m = 0; m < data.micro.size(); ++m) {
       model::Batch& b = data.micro[m];
       bucketer.set_sync(m + 1 == data.micro.size());
       torch::Tensor logits = forward(b);  // [B, T, V]
-      torch::Tensor loss_sum = model::sequence_loss_sum(logits.to(torch::kFloat32), b.labels.to(device_));
+      torch::Tensor loss_sum = model::sequence_loss_sum(logits.to(torch::kFloat32), to_device(b.labels));
       (loss_sum * scale).backward();
-      local_loss_sum += loss_sum.item<double>();
+      local_loss_sum += loss_sum.detach().to(torch::kFloat64);
     }
     bucketer.finish();
     r.comm_s = bucketer.stats().exposed_seconds;
-    r.loss = comm_.allreduce_host(local_loss_sum, dist::ReduceOp::sum) / double(std::max<int64_t>(global_tokens, 1));
+    r.loss = comm_.allreduce_host(local_loss_sum.item<double>(), dist::ReduceOp::sum) /
+             double(std::max<int64_t>(global_tokens, 1));
     r.grad_norm = gradient_norm();
     if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
       // Every rank holds the same averaged gradients and loss, so all skip together.
-      optimizer_->zero_grad();
+      bucketer.zero_grad();
       r.skipped = true;
       state_.skipped_steps += 1;
       if (++state_.bad_steps_in_row >= cfg_.train.max_bad_steps)
@@ -284,7 +287,7 @@ class Trainer {
     } else {
       state_.bad_steps_in_row = 0;
       optimizer_->step();
-      optimizer_->zero_grad();
+      bucketer.zero_grad();  // in place: .grad() stays the bucket views (LibTorch 2.x's default would drop them)
     }
     r.compute_s = seconds_since(start) - r.comm_s;
     return r;
@@ -300,17 +303,23 @@ class Trainer {
   torch::Tensor forward(const model::Batch& b) {
     AutocastScope autocast(device_, cfg_.train.precision);
     model::BarIndices bars;
-    if (b.source_bars.defined()) bars = {b.source_bars.to(device_), b.target_bars.to(device_)};
-    return model_->forward(b.source.to(device_), b.decoder_input.to(device_), bars);
+    if (b.source_bars.defined()) bars = {to_device(b.source_bars), to_device(b.target_bars)};
+    return model_->forward(to_device(b.source), to_device(b.decoder_input), bars);
+  }
+
+  // On a GPU: pinned, non-blocking. A copy from pageable memory waits for the
+  // GPU's queue to drain, i.e. a host sync per micro-step.
+  torch::Tensor to_device(const torch::Tensor& t) const {
+    return device_.is_cuda() ? t.pin_memory().to(device_, /*non_blocking=*/true) : t;
   }
 
   // Clips when train.clip_norm > 0; returns the global norm before clipping.
   double gradient_norm() {
     if (cfg_.train.clip_norm > 0) return torch::nn::utils::clip_grad_norm_(model_->parameters(), cfg_.train.clip_norm);
-    double sq = 0;
+    torch::Tensor sq = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
     for (const auto& p : model_->parameters())
-      if (p.grad().defined()) sq += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
-    return std::sqrt(sq);
+      if (p.grad().defined()) sq += p.grad().to(torch::kFloat64).pow(2).sum();
+    return std::sqrt(sq.item<double>());  // one host sync, not one per parameter
   }
 
   void set_learning_rate(double lr) {
@@ -404,7 +413,7 @@ class Trainer {
       if (sources.empty()) continue;
       model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, vocab_size_, &bar_counts_);
       torch::Tensor logits = forward(b);
-      loss_sum += model::sequence_loss_sum(logits.to(torch::kFloat32), b.labels.to(device_)).item<double>();
+      loss_sum += model::sequence_loss_sum(logits.to(torch::kFloat32), to_device(b.labels)).item<double>();
       tokens += b.label_tokens + b.source_tokens;
       labels += b.label_tokens;
     }
@@ -446,7 +455,7 @@ class Trainer {
     std::string staging = store_.staging_dir(step);
     if (comm_.rank() == 0) store_.begin(step);
     comm_.barrier();
-    save_rng_state(staging, comm_.rank());
+    save_rng_state(staging, comm_.rank(), device_);
     comm_.barrier();
     if (comm_.rank() == 0) {
       model::save_model(model_, staging);

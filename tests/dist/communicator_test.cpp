@@ -8,6 +8,7 @@
 
 #include "accompanist/dist/communicator.h"
 #include "accompanist/dist/communicator_factory.h"
+#include "accompanist/dist/device.h"
 #include "accompanist/dist/dist_config.h"
 #include "accompanist/dist/mpi_environment.h"
 #include "accompanist/util/config.h"
@@ -49,6 +50,50 @@ TEST(SingleProcessCommunicator, NeverInitialisesMpi) {
   auto comm = make_communicator(cfg);
   comm->barrier();
   EXPECT_FALSE(MpiEnvironment::active());
+}
+
+TEST(SingleProcessCommunicator, AcceptsHostAndCudaBuffers) {
+  // One process reduces nothing, so a model on one GPU can use it (the bucketer asks).
+  auto comm = make_single_process_communicator();
+  EXPECT_TRUE(comm->accepts(MemorySpace::host));
+  EXPECT_TRUE(comm->accepts(MemorySpace::cuda));
+}
+
+// The device follows the backend: the review found CUDA picked whenever a GPU
+// was visible, which broke backend none (host-only communicator) and mpi
+// (device pointers handed to MPI_Bcast).
+TEST(ChooseDevice, FollowsTheBackendAndTheVisibleDevices) {
+  const DeviceChoice cpu{};
+  EXPECT_EQ(choose_device("none", 0, 0), cpu);
+  EXPECT_EQ(choose_device("none", 1, 0), (DeviceChoice{true, 0}));
+  EXPECT_EQ(choose_device("none", 4, 3), (DeviceChoice{true, 0}));  // one process: the first visible GPU
+  EXPECT_EQ(choose_device("mpi", 0, 1), cpu);
+  EXPECT_EQ(choose_device("mpi", 8, 1), cpu);  // MPI reduces host buffers
+  EXPECT_EQ(choose_device("nccl", 1, 0), (DeviceChoice{true, 0}));
+  EXPECT_EQ(choose_device("nccl", 4, 3), (DeviceChoice{true, 3}));
+  EXPECT_EQ(choose_device("nccl", 4, 5), (DeviceChoice{true, 1}));  // local rank mod visible devices
+  EXPECT_EQ(choose_device("nccl", 1, 1), (DeviceChoice{true, 0}));  // one GPU per rank (CUDA_VISIBLE_DEVICES)
+  EXPECT_EQ(choose_device("nccl", 2, 1).str(), "cuda:1");
+  EXPECT_EQ(cpu.str(), "cpu");
+  try {
+    choose_device("nccl", 0, 0);
+    FAIL() << "nccl without a device";
+  } catch (const acc::Error& e) {
+    EXPECT_STREQ(e.what(), "dist.backend: nccl: no CUDA device is visible");
+  }
+  EXPECT_THROW(choose_device("auto", 1, 0), acc::Error);  // resolve the backend first
+  EXPECT_THROW(choose_device("nccl", 1, -1), acc::Error);
+}
+
+TEST(FindSharedDevice, NamesTheFirstTwoRanksOnOneGpu) {
+  EXPECT_FALSE(find_shared_device({}).has_value());
+  EXPECT_FALSE(find_shared_device({"a/0000:01:00.0", "a/0000:02:00.0", "b/0000:01:00.0"}).has_value());
+  auto shared = find_shared_device({"a/0000:01:00.0", "a/0000:02:00.0", "b/0000:01:00.0", "a/0000:02:00.0"});
+  ASSERT_TRUE(shared.has_value());
+  EXPECT_EQ(*shared, std::make_pair(1, 3));
+  if (!cuda_built()) {
+    EXPECT_THROW(cuda_device_identity(0), acc::Error);
+  }
 }
 
 TEST(ResolveBackend, AutoPicksByLauncherAndDevice) {

@@ -139,6 +139,51 @@ TEST(GradientBucketer, GradientsLiveInTheBucketsAcrossSteps) {
   EXPECT_TRUE(torch::equal(net->l1->weight.grad(), torch::zeros({32, 8})));
 }
 
+// LibTorch 2.x's Optimizer::zero_grad() sets gradients to undefined by
+// default; the trainer calls bucketer.zero_grad(), which keeps them bucket
+// views (one fill per bucket) on every LibTorch version.
+TEST(GradientBucketer, ZeroGradKeepsTheBucketViews) {
+  auto comm = make_single_process_communicator();
+  auto net = testing::make_net();
+  auto reference = testing::make_net();
+  GradientBucketer bucketer(*net, *comm, small_buckets());
+  torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.1));
+  torch::optim::SGD sgd_ref(reference->parameters(), torch::optim::SGDOptions(0.1));
+  bucketer.zero_grad();  // before any step: nothing defined, nothing to do
+  EXPECT_FALSE(net->l1->weight.grad().defined());
+  std::vector<void*> storage;
+  for (int step = 0; step < 3; ++step) {
+    testing::loss_of(*net, 0, step).backward();
+    testing::loss_of(*reference, 0, step).backward();
+    bucketer.finish();
+    const auto params = net->parameters();
+    const auto ref = reference->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      const auto expected = ref[i].grad().defined() ? ref[i].grad() : torch::zeros_like(ref[i]);
+      ASSERT_TRUE(torch::equal(params[i].grad(), expected)) << "step " << step << " parameter " << i;
+      if (step == 0) storage.push_back(params[i].grad().data_ptr());
+      EXPECT_EQ(params[i].grad().data_ptr(), storage[i]) << "step " << step << " parameter " << i;
+    }
+    sgd.step();
+    sgd_ref.step();
+    bucketer.zero_grad();
+    sgd_ref.zero_grad();
+    for (size_t i = 0; i < params.size(); ++i) {
+      ASSERT_TRUE(params[i].grad().defined()) << i;
+      EXPECT_EQ(params[i].grad().data_ptr(), storage[i]) << i;  // still the bucket
+      EXPECT_EQ(params[i].grad().abs().sum().item<float>(), 0.0f) << i;
+    }
+  }
+  // A gradient that is not a bucket view (accumulated locally, sync off) is zeroed in place too.
+  GradientBucketer fresh(*reference, *comm, small_buckets());
+  fresh.set_sync(false);
+  testing::loss_of(*reference, 0).backward();
+  void* local = reference->l1->weight.grad().data_ptr();
+  fresh.zero_grad();
+  EXPECT_EQ(reference->l1->weight.grad().data_ptr(), local);
+  EXPECT_TRUE(torch::equal(reference->l1->weight.grad(), torch::zeros({32, 8})));
+}
+
 TEST(GradientBucketer, TwoBackwardsInOneSynchronisedStepAreAnError) {
   auto comm = make_single_process_communicator();
   auto net = testing::make_net();
@@ -173,6 +218,44 @@ TEST(GradientBucketer, RejectsParametersThatCannotBeBucketed) {
   auto p = torch::zeros({3}, torch::kDouble).requires_grad_(true);
   EXPECT_THROW(GradientBucketer({{"p", p}}, *comm), acc::Error);
   EXPECT_THROW(GradientBucketer({}, *comm), acc::Error);
+}
+
+// A backend that takes only CUDA buffers (as NCCL), without a GPU: CPU
+// parameters are refused with a clear error instead of reaching the backend.
+class CudaOnlyCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  int local_rank() const override { return 0; }
+  int local_size() const override { return 1; }
+  std::string backend_name() const override { return "nccl"; }
+  MemorySpace memory_space() const override { return MemorySpace::cuda; }
+  void broadcast(void*, size_t, int) override { ++touched; }
+  void allreduce(float*, size_t, ReduceOp) override { ++touched; }
+  WorkHandle allreduce_async(float*, size_t, ReduceOp) override {
+    ++touched;
+    return nullptr;
+  }
+  void barrier() override {}
+  int64_t allreduce_host(int64_t v, ReduceOp) override { return v; }
+  double allreduce_host(double v, ReduceOp) override { return v; }
+  void broadcast_host(std::string&, int) override {}
+  std::vector<int64_t> allgather_host(int64_t v) override { return {v}; }
+  std::vector<std::string> allgather_host(const std::string& v) override { return {v}; }
+  int touched = 0;
+};
+
+TEST(ReplicaCheck, ParametersOnTheWrongDeviceAreAClearError) {
+  CudaOnlyCommunicator comm;
+  auto net = testing::make_net(0);
+  try {
+    broadcast_parameters(*net, comm);
+    FAIL() << "CPU parameters reached a CUDA-only backend";
+  } catch (const acc::Error& e) {
+    EXPECT_STREQ(e.what(), "broadcast_parameters: parameters on the CPU but the nccl backend takes CUDA buffers");
+  }
+  EXPECT_THROW(GradientBucketer(*net, comm), acc::Error);
+  EXPECT_EQ(comm.touched, 0);
 }
 
 TEST(ReplicaCheck, DescribesParametersAndHashesThem) {

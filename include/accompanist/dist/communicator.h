@@ -63,6 +63,9 @@ class Communicator {
   virtual int local_size() const = 0;
   virtual std::string backend_name() const = 0;  // "mpi", "nccl", "none"
   virtual MemorySpace memory_space() const = 0;
+  // Whether broadcast()/allreduce() take buffers in space. Only memory_space()
+  // for a real backend; the single process touches no buffer, so any.
+  virtual bool accepts(MemorySpace space) const { return space == memory_space(); }
 
   // Buffers in memory_space().
   virtual void broadcast(void* data, size_t bytes, int root) = 0;

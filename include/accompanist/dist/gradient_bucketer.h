@@ -21,7 +21,11 @@
 //
 // Usage per optimizer step with k micro-batches:
 //   for i in 0..k-1: bucketer.set_sync(i == k-1); loss.backward();
-//   bucketer.finish(); clip; optimizer.step(); optimizer.zero_grad();
+//   bucketer.finish(); clip; optimizer.step(); bucketer.zero_grad();
+// bucketer.zero_grad(), not optimizer.zero_grad(): LibTorch 2.x's
+// Optimizer::zero_grad() resets gradients to undefined by default (1.13's
+// takes no argument), which would drop the bucket views every step and cost a
+// copy per parameter in the next backward.
 // With sync off, hooks do nothing and gradients accumulate in .grad() locally.
 #pragma once
 
@@ -56,7 +60,8 @@ struct BucketerStats {
   int64_t buckets_launched = 0;      // all-reduces started
   int64_t launched_in_backward = 0;  // of those, started by a gradient hook (overlapped)
   int64_t bytes_reduced = 0;
-  double comm_seconds = 0;      // all-reduces in flight, summed over buckets (backend's view)
+  double comm_seconds = 0;      // all-reduces in flight, summed over buckets (backend's view; NCCL's
+                                // GPU-timed all-reduces are counted at a later finish(), once complete)
   double exposed_seconds = 0;   // time finish() blocked waiting for them
   double copy_seconds = 0;      // gradient <-> bucket copies
   double backward_seconds = 0;  // first gradient hook to the start of finish()
@@ -81,6 +86,10 @@ class GradientBucketer {
   bool sync() const { return sync_; }
   // Completes the step (see above); with sync off, does nothing.
   void finish();
+  // Zeroes every gradient in place: the buckets (one fill each) and any
+  // .grad() that is not a bucket view; undefined gradients stay undefined.
+  // .grad() keeps aliasing the buckets, whatever LibTorch version.
+  void zero_grad();
 
   size_t bucket_count() const { return buckets_.size(); }
   // Parameter indices (registration order) in bucket b, in slot order.
@@ -117,6 +126,7 @@ class GradientBucketer {
   void copy_into_bucket(size_t index);
   void launch_complete_buckets(bool in_backward);
   void reset_step();
+  void collect_timings();
 
   Communicator& comm_;
   BucketerOptions options_;
@@ -130,6 +140,7 @@ class GradientBucketer {
   std::mutex mutex_;  // hooks may run on autograd's device threads
   BucketerStats stats_;
   std::vector<BucketEvent> events_;
+  std::vector<WorkHandle> untimed_;  // waited for, not yet complete (comm_seconds)
 };
 
 // Copies rank root's parameters and buffers to every rank (one broadcast per dtype).

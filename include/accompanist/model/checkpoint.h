@@ -35,8 +35,9 @@ void save_model(const Seq2SeqTransformer& model, const std::string& dir);
 // directory or model.yaml is missing or bad.
 ModelConfig load_model_config(const std::string& dir);
 
-// Builds the model from model.yaml and loads model.pt; any parameter missing
-// or shaped differently from the config is an acc::Error naming it.
+// Builds the model from model.yaml and loads model.pt, on the CPU whatever
+// device it was saved from (move it afterwards); any parameter missing or
+// shaped differently from the config is an acc::Error naming it.
 Seq2SeqTransformer load_model(const std::string& dir);
 
 // For the apps: throws unless dir is a directory with the COMPLETE marker
