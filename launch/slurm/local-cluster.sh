@@ -18,7 +18,12 @@ usage() { echo "usage: local-cluster.sh up|down|status [DIR]" >&2; exit 2; }
 action=$1
 dir=${2:-runs/local-cluster}
 case "$action" in up | down | status) ;; *) usage ;; esac
-mkdir -p "$dir"
+if [[ "$action" == up ]]; then mkdir -p "$dir"; fi
+if [[ ! -d "$dir" ]]; then
+  echo "local-cluster: no cluster in $dir"
+  [[ "$action" == down ]] && exit 0
+  exit 1
+fi
 dir=$(cd "$dir" && pwd)
 conf="$dir/slurm.conf"
 node=$(hostname -s)
@@ -119,6 +124,8 @@ cluster_up() {
   # Unix socket paths are limited to 107 bytes; slurmd's step sockets are the longest.
   ((${#dir} <= 60)) || die "$dir: path too long for the daemons' sockets (60 characters at most)"
   cluster_down > /dev/null  # leftovers of an earlier run in the same folder
+  # From here on, a failure stops what was started.
+  die() { cluster_down > /dev/null 2>&1 || true; echo "error: local-cluster: $*" >&2; exit 1; }
 
   mkdir -p "$dir"/{state,spool,log,run,munge}
   chown munge:munge "$dir/munge"
@@ -195,7 +202,6 @@ EOF
   done
   if [[ "$state" != idle ]]; then
     tail -n 5 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2 || true
-    cluster_down > /dev/null
     die "node $node did not become idle (state '${state:-none}'; logs in $dir/log)"
   fi
   echo "local-cluster: up in $dir (node $node, $cpus CPUs, ports $ctld_port/$slurmd_port)"

@@ -278,7 +278,7 @@ def preempt(name, stop):
 def case_preempt_signal():
     def urgent(job):
         # Pre-emption: SLURM sends the job's --signal (B:USR1) to its batch shell.
-        u = sbatch(["--partition=urgent", "--ntasks=1", "--time=1", f"--output={WORK}/urgent.out", "--wrap", "true"])
+        u = sbatch(["--partition=urgent", "--exclusive", "--ntasks=1", "--time=1", f"--output={WORK}/urgent.out", "--wrap", "true"])
         print(f"preempt_signal: urgent job {u} pre-empts job {job}")
     preempt("preempt_signal", urgent)
 
