@@ -20,6 +20,9 @@ checks states, outputs and run directories:
                     -> requeue -> --resume auto -> the reference's losses and
                     parameters, bit for bit
   preempt_scancel   the same with `scancel --signal=USR1 --batch`
+  preempt_at_start  the same as soon as the batch shell runs: a USR1 before
+                    the ranks handle it ends them unsaved; the job still
+                    requeues and the run comes out the same
   time_limit        --time=1 --signal=B:USR1@50: the signal before the time
                     limit saves a checkpoint; with ACCOMPANIST_MAX_REQUEUES=0 the
                     job ends FAILED with an error line instead of requeueing
@@ -228,7 +231,7 @@ def expect_completed(job, out, restarts=0):
     check(rec["JobState"] == "COMPLETED" and rec["ExitCode"] == "0:0",
           f"job {job}: {rec['JobState']} exit {rec['ExitCode']}\n{log[-4000:]}")
     check(rec["Restarts"] == str(restarts), f"job {job}: {rec['Restarts']} restarts, expected {restarts}\n{log[-3000:]}")
-    check("error:" not in log, f"job {job}: an error line\n{log[-3000:]}")
+    check(not re.search(r"^error: ", log, re.M), f"job {job}: an error line\n{log[-3000:]}")
     return log
 
 
@@ -254,24 +257,38 @@ def case_train_mpirun():
     expect_same_run(run_dir, os.path.join(WORK, "train_srun"))
 
 
-def preempt(name, stop):
+def preempt(name, stop, at_start=False):
+    """Submits the reference run, stops it with stop(job) once a few steps are
+    logged (at_start: as soon as the batch shell runs, likely before the ranks
+    handle USR1), and expects one requeue and the reference's losses and
+    parameters."""
     job, run_dir, out = submit_train(name)
     t0 = time.time()
-    # Stop once a few steps are logged (which step does not matter).
     while len(metrics(run_dir, "train")) < 3:
         state = jobs(job)[0]["JobState"]
+        # The batch shell has its trap (the first thing it does) once it
+        # prints its start line; the ranks are then still starting.
+        if at_start and "start 1 on" in read(out):
+            break
         check(state in ("PENDING", "RUNNING"), f"job {job} {state} before it was stopped:\n{read(out)[-3000:]}")
         check(time.time() - t0 < 60, f"job {job}: no training steps after 60 s:\n{read(out)[-3000:]}")
-        time.sleep(0.1)
+        time.sleep(0.05 if at_start else 0.1)
     stop(job)
     log = expect_completed(job, out, restarts=1)
+    check("SIGUSR1: asking the ranks to save" in log and f"requeueing job {job}" in log and "start 2 on" in log,
+          f"job {job}: no stop and requeue:\n{log[-4000:]}")
     m = re.search(r"resumed from \S+/step-(\d+) \(step (\d+)\)", log)
-    check(m, f"job {job}: no resume in the output:\n{log[-4000:]}")
-    stopped_at = int(m.group(2))
-    check("SIGUSR1: asking the ranks to save" in log and f"saving step {stopped_at}" in log and
-          f"requeueing job {job}" in log and "start 2 on" in log, f"job {job}: no stop/save/requeue:\n{log[-4000:]}")
-    check(3 <= stopped_at < STEPS, f"job {job}: stopped at step {stopped_at}: not early enough to test resuming")
-    print(f"{name}: stopped at step {stopped_at}, requeued, resumed, finished in {time.time() - t0:.1f} s")
+    if at_start and not m:
+        check("no checkpoint yet; requeueing" in log, f"job {job}: neither resumed nor stopped at the start:\n{log}")
+        print(f"{name}: stopped during start-up, requeued without a checkpoint, started afresh")
+    else:
+        check(m, f"job {job}: no resume in the output:\n{log[-4000:]}")
+        stopped_at = int(m.group(2))
+        check(f"saving step {stopped_at}" in log, f"job {job}: no save at step {stopped_at}:\n{log[-4000:]}")
+        check((0 if at_start else 3) <= stopped_at < STEPS,
+              f"job {job}: stopped at step {stopped_at}: not early enough to test resuming")
+        print(f"{name}: stopped at step {stopped_at}, requeued, resumed")
+    print(f"{name}: finished in {time.time() - t0:.1f} s")
     expect_same_run(run_dir, os.path.join(WORK, "train_srun"))
 
 
@@ -288,6 +305,13 @@ def case_preempt_scancel():
         run(["scancel", "--signal=USR1", "--batch", job], env=env())
         print(f"preempt_scancel: scancel --signal=USR1 --batch {job}")
     preempt("preempt_scancel", usr1)
+
+
+def case_preempt_at_start():
+    def usr1(job):
+        run(["scancel", "--signal=USR1", "--batch", job], env=env())
+        print(f"preempt_at_start: scancel --signal=USR1 --batch {job} as soon as it runs")
+    preempt("preempt_at_start", usr1, at_start=True)
 
 
 def case_time_limit():
