@@ -7,7 +7,11 @@
 #   launch/slurm/local-cluster.sh down [DIR]     cancel its jobs, stop its daemons (always safe to run)
 # DIR defaults to runs/local-cluster. Then, in the same shell:
 #   export SLURM_CONF=DIR/slurm.conf
-#   sbatch launch/slurm/train.sbatch configs/train/tiny.yaml runs/t
+#   sbatch --ntasks-per-node=2 --cpus-per-task=1 --gpus-per-node=0 launch/slurm/train.sbatch configs/train/tiny.yaml runs/t
+#   sbatch --partition=urgent --exclusive --wrap true    # pre-empts jobs in the default partition
+# Partitions: `local` (default) and `urgent`, whose jobs pre-empt those in
+# `local`: they get their --signal at once (preempt_send_user_signal) and 60 s
+# (GraceTime) before SLURM requeues them.
 # Needs root (slurmd starts jobs as their user) and Debian's slurm-wlm and
 # munge (scripts/setup.sh installs them). Two clusters in different folders do
 # not share anything: munge socket and key, ports, state and spool are per DIR.
