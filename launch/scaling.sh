@@ -2,11 +2,13 @@
 # Strong/weak scaling: the same training run at 1, 2, 4, ... ranks, collecting
 # tokens/s and the scaling efficiency into one table.
 #   launch/scaling.sh [--ranks "1 2"] [--config FILE] [--steps N] [--out DIR] [--launcher mpirun|srun] [-- --set ...]
+# Under SLURM: launch/slurm/scaling.sbatch runs it as one job (srun --mpi=pmix
+# inside one allocation sized for the largest rank count).
 # Per-rank batch is fixed (weak scaling, as data parallelism is used). Data
 # are synthetic tokens (data.synthetic_len) unless overridden, so no corpus is
 # needed. Writes DIR/scaling.jsonl and DIR/scaling.md.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=${ACCOMPANIST_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 ranks="1 2"
 config="$root/configs/train/cpu_small.yaml"
 steps=30
@@ -24,8 +26,17 @@ while (($#)); do
   esac
 done
 extra_sets=("$@")
+case "$launcher" in mpirun | srun) ;; *) echo "error: scaling.sh: --launcher $launcher: mpirun or srun" >&2; exit 2 ;; esac
+for n in $ranks; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "error: scaling.sh: --ranks: '$n' is not a rank count" >&2; exit 2; }
+  if [[ -n "${SLURM_NTASKS:-}" ]] && ((n > SLURM_NTASKS)); then
+    echo "error: scaling.sh: $n ranks: the SLURM allocation has $SLURM_NTASKS tasks" >&2
+    exit 2
+  fi
+done
 mkdir -p "$out"
-cores=$(nproc)
+cores=${SLURM_CPUS_ON_NODE:-$(nproc)}
+echo "scaling.sh: ranks $ranks, launcher $launcher, $cores cores, config $config, $steps steps -> $out"
 rev=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 : > "$out/scaling.jsonl"
 for n in $ranks; do
@@ -36,13 +47,17 @@ for n in $ranks; do
         --set train.checkpoint_every=0 --set train.sample_every=0 --set train.threads="$threads" "${extra_sets[@]}")
   bin="$root/build/bin/accompanist-train"
   echo "== $n rank(s), $threads thread(s) each"
-  if ((n == 1)); then
-    "$bin" --config "$config" --run-dir "$run" "${sets[@]}" > "$run.log" 2>&1
-  elif [[ "$launcher" == srun ]]; then
-    srun --mpi=pmix -n "$n" "$bin" --config "$config" --run-dir "$run" "${sets[@]}" > "$run.log" 2>&1
-  else
-    as_root=(); [[ $(id -u) == 0 ]] && as_root=(--allow-run-as-root)
-    mpirun -n "$n" --oversubscribe --bind-to none "${as_root[@]}" "$bin" --config "$config" --run-dir "$run" "${sets[@]}" > "$run.log" 2>&1
+  launch=()
+  if ((n > 1)) && [[ "$launcher" == srun ]]; then
+    launch=(srun --mpi=pmix -n "$n")
+  elif ((n > 1)); then
+    launch=(mpirun -n "$n" --oversubscribe --bind-to none)
+    if [[ $(id -u) == 0 ]]; then launch+=(--allow-run-as-root); fi
+  fi
+  if ! "${launch[@]}" "$bin" --config "$config" --run-dir "$run" "${sets[@]}" > "$run.log" 2>&1; then
+    echo "error: scaling.sh: the run at $n rank(s) failed (log $run.log):" >&2
+    tail -n 5 "$run.log" >&2
+    exit 1
   fi
   /usr/bin/python3 - "$run/metrics.jsonl" "$n" "$threads" "$rev" "$(hostname)" "$run/run.json" >> "$out/scaling.jsonl" <<'PY'
 import json, sys

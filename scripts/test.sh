@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs, builds and runs the whole test suite (unit, cli, reference, mpi).
+# Installs, builds and runs the whole test suite (unit, cli, reference, mpi, slurm).
 #   scripts/test.sh [ctest args...]    e.g. scripts/test.sh -L unit
 set -euo pipefail
 cd "$(dirname "$0")/.."
