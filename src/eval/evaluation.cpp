@@ -13,6 +13,7 @@
 #include "accompanist/util/error.h"
 #include "accompanist/util/thread_pool.h"
 #include "accompanist/util/version.h"
+#include "eval/harmony_report.h"
 #include "eval/random.h"
 
 namespace acc::eval {
@@ -253,6 +254,21 @@ Evaluation evaluate(const EvaluationInput& input, const EvaluationOptions& optio
       {"reference", optional_json(mean_defined(per_sample(analyses, [](auto& a) {
          return chroma_agreement(a.reference.notes, a.source.notes, kTpq, a.span);
        })))}};
+
+  // Harmony against the chords of the source bars (issue 13).
+  std::vector<HarmonySample> harmony_samples;
+  for (size_t i = 0; i < analyses.size(); ++i) {
+    const SampleAnalysis& a = analyses[i];
+    harmony_samples.push_back(
+        {input.samples[i].index, &a.source.notes, &a.reference.notes, &a.generated.notes, a.span});
+  }
+  HarmonyReportOptions harmony_options;
+  harmony_options.ticks_per_quarter = kTpq;
+  harmony_options.shuffles = options.shuffles;
+  harmony_options.mock_seed = derive_seed(options.seed, 8);
+  harmony_options.shuffle_seed = derive_seed(options.seed, 9);
+  harmony_options.per_bar_samples = options.piano_rolls;
+  report["harmony"] = harmony_report(harmony_samples, harmony_options);
 
   // Token histograms before and after BPE (thesis Figs. 10-11).
   tokenizer::TokenStatistics validation_stats(tok.bpe()), generated_stats(tok.bpe());

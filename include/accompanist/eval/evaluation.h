@@ -20,6 +20,9 @@
 //   samples (averaged over `shuffles` permutations); .random_order: the
 //   thesis's shuffled candidates (random key orders, k/24 expected);
 //   .source: the source part's ranking instead of the generated one.
+// - harmony: chords of the source bars and, for the generated part, the
+//   reference, a random-pitch mock and a shuffled pairing, root agreement,
+//   chord-tone rate and bars filled (harmony.h, eval/harmony_report.h).
 #pragma once
 
 #include <cstdint>
