@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev                  # tests, benchmarks
   python3 python3-torch python3-mido python3-numpy python3-h5py python3-yaml python3-matplotlib  # references, plots
   dpkg-dev time                                               # apt-get download / dpkg-deb, /usr/bin/time
+  fluidsynth fluid-soundfont-gm                               # generate --render wav
+  chromium                                                    # browser test of report.html
 )
 
 build=1
