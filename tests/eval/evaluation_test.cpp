@@ -3,6 +3,10 @@
 #include "accompanist/eval/evaluation.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "accompanist/eval/report.h"
 #include "accompanist/tokenizer/remi.h"
@@ -230,6 +234,36 @@ TEST(Evaluation, MarkdownHasTheTables) {
   EXPECT_NE(md.find("## Harmony"), std::string::npos);
   EXPECT_NE(md.find("| root agreement | 1.0000 | 1.0000 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| 0 | C C C C |"), std::string::npos) << md;
+}
+
+TEST(Evaluation, HtmlPageIsSelfContained) {
+  Fixture f;
+  const Evaluation e = evaluate(f.input, f.options);
+  ASSERT_EQ(e.page["samples"].size(), 3u);
+  EXPECT_EQ(e.page["samples"][1]["chords"].dump(), R"(["Am","Am","Am","Am"])");
+  EXPECT_EQ(e.report["harmony"]["per_bar"].size(), 3u);
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("acc_html_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "my samples");
+  std::filesystem::create_directories(dir / "out" / "plots");
+  std::ofstream(dir / "my samples" / "0001.generated.wav") << "RIFF";
+  std::ofstream(dir / "out" / "plots" / "harmony.png") << "\x89PNG\r\n\x1a\n";
+  const std::string html = render_html(e.report, e.page, (dir / "out" / "plots").string(), (dir / "out").string(),
+                                       (dir / "my samples").string());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("http"), std::string::npos);  // nothing from the network
+  size_t svgs = 0;
+  for (size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
+  EXPECT_EQ(svgs, 3u);
+  EXPECT_NE(html.find(R"(src="../my%20samples/0001.generated.wav")"), std::string::npos);
+  EXPECT_EQ(html.find("0001.reference.wav"), std::string::npos);  // only existing mixes get a player
+  EXPECT_EQ(html.find("0000.generated.wav"), std::string::npos);
+  EXPECT_NE(html.find("data:image/png;base64,iVBORw0KGgo="), std::string::npos);
+  EXPECT_NE(html.find(">Am</text>"), std::string::npos);
+  EXPECT_NE(html.find(">A#</text>"), std::string::npos);
+  EXPECT_NE(html.find("<td>root agreement</td><td>1.0000</td><td>1.0000</td>"), std::string::npos);
 }
 
 }  // namespace
