@@ -86,8 +86,8 @@ def chromium():
 
 
 def run_browser(browser, args, url, profile):
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-           "--mute-audio", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0"] + args + [url]
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+           "--hide-scrollbars", "--mute-audio", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0"] + args + [url]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
