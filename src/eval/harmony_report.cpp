@@ -90,11 +90,9 @@ json harmony_report(const std::vector<HarmonySample>& samples, const HarmonyRepo
   h["root_agreement"] = four([](const Totals& t) { return ratio(t.root_hits, t.root_bars); });
   h["chord_tone_rate"] = four([](const Totals& t) { return ratio(t.tone_time, t.chord_time); });
   h["bars_filled"] = four([](const Totals& t) { return ratio(t.filled, t.reference_filled); });
-  h["bars_counted"] = four([&](const Totals& t) {
-    // The shuffled figure pools every permutation: bars per permutation.
-    return &t == &shuffled_totals ? (shuffles ? json(double(t.root_bars) / shuffles) : json(nullptr))
-                                  : json(t.root_bars);
-  });
+  h["bars_counted"] = four([](const Totals& t) { return json(t.root_bars); });
+  // The shuffled totals pool every permutation: bars per permutation.
+  h["bars_counted"]["shuffled"] = shuffles ? json(double(shuffled_totals.root_bars) / shuffles) : json(nullptr);
   h["bars"] = bars;
   h["chord_bars"] = chord_bars;
   h["shuffles"] = shuffles;
