@@ -7,7 +7,7 @@ has matplotlib); it can also be run by hand on an existing report:
     /usr/bin/python3 scripts/plot_evaluation.py --report OUT/report.json \
         --plot-data OUT/plot_data.json --out OUT/plots
 
-Writes position_hist, key_topk, token_hist, notes_per_bar and piano_rolls as
+Writes position_hist, key_topk, token_hist, notes_per_bar, harmony and piano_rolls as
 PNG and SVG. The numbers all come from report.json; nothing is recomputed.
 """
 import argparse
@@ -95,6 +95,32 @@ def notes_per_bar(report, out):
     save(fig, out, "notes_per_bar")
 
 
+def harmony(report, out):
+    h = report.get("harmony")
+    if not h:
+        return
+    sets = ("generated", "reference", "mock", "shuffled")
+    measures = (("root_agreement", "root agreement"), ("chord_tone_rate", "chord-tone rate"),
+                ("bars_filled", "bars filled / reference"))
+    fig, (ax, hist) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+    width = 0.8 / len(sets)
+    for i, name in enumerate(sets):
+        values = [h[key].get(name) for key, _ in measures]
+        xs = [m + i * width for m in range(len(measures))]
+        ax.bar(xs, [v if v is not None else 0 for v in values], width=width, label=name)
+    ax.set_xticks([m + 0.4 - width / 2 for m in range(len(measures))])
+    ax.set_xticklabels([label for _, label in measures])
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8)
+    ax.set_title(f"harmony against the source chords ({h.get('chord_bars', '?')} bars with a chord)")
+    per_sample = [s["root_agreement"] for s in h.get("per_sample", []) if s.get("root_agreement") is not None]
+    hist.hist(per_sample, bins=[i / 10 for i in range(11)], color="C1")
+    hist.set_xlabel("root agreement of a generated part")
+    hist.set_ylabel("samples")
+    hist.set_title("per sample")
+    save(fig, out, "harmony")
+
+
 def piano_rolls(plot_data, out):
     samples = plot_data.get("samples", [])
     if not samples:
@@ -145,6 +171,7 @@ def main():
     key_topk(report, args.out)
     token_hist(report, args.out)
     notes_per_bar(report, args.out)
+    harmony(report, args.out)
     piano_rolls(plot_data, args.out)
     return 0
 

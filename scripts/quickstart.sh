@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end on the embedded default corpus (Debian's MIDI songs):
 # install and build, fetch the songs, prep both directions, train cpu_small
-# with mpirun -n 2 (validation, checkpoints), generate 20 bass lines, evaluate
-# them, plot the loss curves. Every step skips what is already complete and the
+# with mpirun -n 2 (validation, checkpoints), generate 20 bass lines (MIDI and
+# A/B audio), evaluate them into report.html, plot the loss curves. Every step skips what is already complete and the
 # training resumes from its last checkpoint, so an interrupted run continues.
 #   scripts/quickstart.sh [--steps N] [--samples N] [--work DIR] [--data DIR] [--no-setup] [-- --set k=v ...]
 # --data: where the songs are fetched (DIR/debian) and the corpora written
@@ -52,13 +52,13 @@ echo "== 4. train the bass model (cpu_small, $ranks ranks, $steps steps; resumes
 launch/local.sh "$ranks" configs/train/cpu_small.yaml "$work/train_bass" \
   --set data.corpus="$data/corpus/bass/corpus.h5" --set train.max_steps="$steps" "${train_args[@]}"
 
-echo "== 5. generate $samples bass lines for validation piano parts"
+echo "== 5. generate $samples bass lines for validation piano parts (MIDI, and A/B audio when fluidsynth is installed)"
 if [[ ! -f "$work/samples/samples.jsonl" ]]; then
   "$bin/accompanist" generate --checkpoint "$work/train_bass/checkpoints/best" --corpus "$data/corpus/bass/corpus.h5" \
-    --split valid --count "$samples" --out "$work/samples" --top-k 3 --temperature 1 --seed 1
+    --split valid --count "$samples" --out "$work/samples" --top-k 3 --temperature 1 --seed 1 --render wav
 fi
 
-echo "== 6. evaluate (rhythm, tonality, grammar) against the validation set"
+echo "== 6. evaluate (rhythm, tonality, harmony, grammar) against the validation set"
 "$bin/accompanist" evaluate --samples "$work/samples" --corpus "$data/corpus/bass/corpus.h5" --out "$work/report"
 
 echo "== 7. loss curves"
@@ -70,6 +70,8 @@ done.
   corpus reports:  $data/corpus/{bass,piano}/prep_report.json
   training run:    $work/train_bass (metrics.jsonl, checkpoints/)
   loss curves:     $work/loss.png
-  samples (MIDI):  $work/samples/*.mid
+  samples (MIDI):  $work/samples/*.mid (A/B audio: *.generated.wav, *.reference.wav)
   report:          $work/report/report.md (report.json, plots)
 EOT
+# Last, so it is what a reader sees: the page with the players and piano rolls.
+echo "report page:     $(cd "$work/report" && pwd)/report.html (open it in a browser)"

@@ -15,6 +15,8 @@ PACKAGES=(
   python3 python3-torch python3-mido python3-numpy python3-h5py python3-yaml python3-matplotlib  # references, plots
   dpkg-dev time                                               # apt-get download / dpkg-deb, /usr/bin/time
   slurm-wlm munge                                             # launch/slurm/local-cluster.sh, ctest -L slurm
+  fluidsynth fluid-soundfont-gm                               # generate --render wav
+  chromium                                                    # browser test of report.html
 )
 
 build=1

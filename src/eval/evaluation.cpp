@@ -13,6 +13,7 @@
 #include "accompanist/util/error.h"
 #include "accompanist/util/thread_pool.h"
 #include "accompanist/util/version.h"
+#include "eval/harmony_report.h"
 #include "eval/random.h"
 
 namespace acc::eval {
@@ -254,6 +255,27 @@ Evaluation evaluate(const EvaluationInput& input, const EvaluationOptions& optio
          return chroma_agreement(a.reference.notes, a.source.notes, kTpq, a.span);
        })))}};
 
+  // Harmony against the chords of the source bars (issue 13).
+  std::vector<HarmonySample> harmony_samples;
+  for (size_t i = 0; i < analyses.size(); ++i) {
+    const SampleAnalysis& a = analyses[i];
+    harmony_samples.push_back(
+        {input.samples[i].index, &a.source.notes, &a.reference.notes, &a.generated.notes, a.span});
+  }
+  HarmonyReportOptions harmony_options;
+  harmony_options.ticks_per_quarter = kTpq;
+  harmony_options.shuffles = options.shuffles;
+  harmony_options.mock_seed = derive_seed(options.seed, 8);
+  harmony_options.shuffle_seed = derive_seed(options.seed, 9);
+  harmony_options.per_bar_samples = std::max(options.piano_rolls, options.page_samples);
+  json harmony = harmony_report(harmony_samples, harmony_options);
+  // report.json keeps the first piano_rolls samples' bars; the page gets them all.
+  json page_bars = std::move(harmony["per_bar"]);
+  harmony["per_bar"] = json::array();
+  for (size_t i = 0; i < page_bars.size() && int(i) < options.piano_rolls; ++i)
+    harmony["per_bar"].push_back(page_bars[i]);
+  report["harmony"] = std::move(harmony);
+
   // Token histograms before and after BPE (thesis Figs. 10-11).
   tokenizer::TokenStatistics validation_stats(tok.bpe()), generated_stats(tok.bpe());
   for (const tokenizer::TokenSeq& seq : input.validation) validation_stats.add_bpe_sequence(strip_special(seq));
@@ -282,6 +304,21 @@ Evaluation evaluate(const EvaluationInput& input, const EvaluationOptions& optio
                      {"reference", notes_json(analyses[i].reference.notes)}});
   }
   evaluation.plot_data = {{"ticks_per_quarter", kTpq}, {"samples", std::move(rolls)}};
+  json page = json::array();
+  for (size_t i = 0; i < analyses.size() && int(i) < options.page_samples; ++i) {
+    const json& bars = page_bars[i];
+    page.push_back({{"index", input.samples[i].index},
+                    {"bars", analyses[i].span},
+                    {"source", notes_json(analyses[i].source.notes)},
+                    {"generated", notes_json(analyses[i].generated.notes)},
+                    {"reference", notes_json(analyses[i].reference.notes)},
+                    {"chords", bars["chords"]},
+                    {"root_generated", bars["generated"]},
+                    {"root_reference", bars["reference"]},
+                    {"reference_key", key_or_null(analyses[i].reference_keys)},
+                    {"generated_key", key_or_null(analyses[i].generated_keys)}});
+  }
+  evaluation.page = {{"ticks_per_quarter", kTpq}, {"samples", std::move(page)}};
   return evaluation;
 }
 

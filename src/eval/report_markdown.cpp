@@ -29,6 +29,45 @@ const json& at(const json& j, std::initializer_list<const char*> path) {
   return *node;
 }
 
+// One row per sample of the per-bar data: a token per bar.
+std::string bar_row(const json& values, bool chords) {
+  std::string out;
+  for (const json& v : values) {
+    if (!out.empty()) out += ' ';
+    if (chords) {
+      out += v.is_string() ? v.get<std::string>() : "-";
+    } else {
+      out += v.is_boolean() ? (v.get<bool>() ? "1" : "0") : "-";
+    }
+  }
+  return out;
+}
+
+void render_harmony_markdown(std::ostringstream& md, const json& h) {
+  if (!h.is_object()) return;
+  md << "\n## Harmony (docs/evaluation.md; `plots/harmony.png`)\n\n";
+  md << "Chords of the source bars by template matching: " << num(at(h, {"chord_bars"})) << " of "
+     << num(at(h, {"bars"})) << " bars have one. Mock: the generated rhythm with random pitches in its range; "
+     << "shuffled: generated parts over other samples' sources (" << num(at(h, {"shuffles"})) << " permutations).\n\n";
+  md << "| measure | generated | reference | mock | shuffled |\n|---|---|---|---|---|\n";
+  auto row = [&](const char* label, const char* key) {
+    md << "| " << label << " | " << num(at(h, {key, "generated"})) << " | " << num(at(h, {key, "reference"})) << " | "
+       << num(at(h, {key, "mock"})) << " | " << num(at(h, {key, "shuffled"})) << " |\n";
+  };
+  row("root agreement", "root_agreement");
+  row("bars counted (chord and onset)", "bars_counted");
+  row("chord-tone rate", "chord_tone_rate");
+  row("bars filled (relative to the reference)", "bars_filled");
+  const json& per_bar = at(h, {"per_bar"});
+  if (per_bar.is_array() && !per_bar.empty()) {
+    md << "\nPer bar (chord of the source bar; root at the first onset: 1 yes, 0 no, - not counted):\n\n";
+    md << "| sample | chords | generated root | reference root |\n|---|---|---|---|\n";
+    for (const json& s : per_bar)
+      md << "| " << num(at(s, {"index"})) << " | " << bar_row(at(s, {"chords"}), true) << " | "
+         << bar_row(at(s, {"generated"}), false) << " | " << bar_row(at(s, {"reference"}), false) << " |\n";
+  }
+}
+
 }  // namespace
 
 std::string render_markdown(const json& r) {
@@ -105,6 +144,8 @@ std::string render_markdown(const json& r) {
   row("chroma agreement with the source", at(r, {"chroma_agreement"}));
   row("empty-bar rate", at(r, {"empty_bar_rate"}));
 
+  render_harmony_markdown(md, at(r, {"harmony"}));
+
   md << "\n## Tokens (thesis Figs. 10-11; `plots/token_hist.png`)\n\n";
   md << "| set | sequences | base tokens | BPE tokens | base per BPE token | BPE ids used "
         "|\n|---|---|---|---|---|---|\n";
@@ -115,7 +156,7 @@ std::string render_markdown(const json& r) {
        << " |\n";
   }
   md << "\n## Plots\n\n";
-  for (const char* plot : {"position_hist", "key_topk", "token_hist", "notes_per_bar", "piano_rolls"})
+  for (const char* plot : {"position_hist", "key_topk", "token_hist", "notes_per_bar", "harmony", "piano_rolls"})
     md << "![" << plot << "](plots/" << plot << ".png)\n";
   return md.str();
 }

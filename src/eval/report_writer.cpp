@@ -82,6 +82,11 @@ ReportFiles write_report(const Evaluation& evaluation, const std::string& out_di
   util::write_file_atomic(files.report_md, render_markdown(evaluation.report));
   util::write_file_atomic(files.report_json, evaluation.report.dump(1) + "\n");
   if (options.plots) files.plots_written = draw_plots(files, options);
+  if (options.html) {
+    files.report_html = (fs::path(out_dir) / "report.html").string();
+    util::write_file_atomic(files.report_html, render_html(evaluation.report, evaluation.page, files.plots_dir, out_dir,
+                                                           options.samples_dir));
+  }
   return files;
 }
 

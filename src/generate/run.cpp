@@ -1,18 +1,14 @@
 #include "accompanist/generate/run.h"
 
 #include <fmt/format.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
 #include <torch/torch.h>
 
-#include <fcntl.h>
-
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <optional>
 
+#include "accompanist/audio/render.h"
 #include "accompanist/data/corpus.h"
 #include "accompanist/data/prep_config.h"
 #include "accompanist/generate/sources.h"
@@ -25,8 +21,6 @@
 #include "accompanist/util/progress.h"
 #include "accompanist/util/sha256.h"
 #include "accompanist/util/version.h"
-
-extern char** environ;
 
 namespace acc::generate {
 
@@ -81,6 +75,39 @@ void count(GenerationCounts& c, const GeneratedSequence& g, const DecodedPart& d
   c.generated_notes += int64_t(d.notes.size());
 }
 
+// One listening file: the source with the generated part, or with the reference.
+struct Mix {
+  std::string wav;
+  midi::Song song;
+};
+
+// NNNN.mid -> NNNN.<which>.wav
+std::string mix_path(const std::string& mid, const std::string& which) {
+  return fs::path(mid).replace_extension("." + which + ".wav").string();
+}
+
+// A missing renderer or a failed render is one warning: the MIDI files and
+// samples.jsonl are the run's output, the audio is for listening.
+void render_mixes(const std::vector<Mix>& mixes, const GenerateRunOptions& o, GenerateRunSummary* summary) {
+  audio::RenderOptions render;
+  render.fluidsynth = o.fluidsynth;
+  render.soundfont = o.soundfont;
+  const std::string unavailable = audio::renderer_unavailable(render);
+  if (!unavailable.empty()) {
+    spdlog::warn("generate: --render wav skipped: {}", unavailable);
+    return;
+  }
+  for (const Mix& mix : mixes) {
+    try {
+      audio::render_song(mix.song, mix.wav, render);
+    } catch (const Error& e) {
+      spdlog::warn("generate: --render wav stopped: {}", e.what());
+      return;
+    }
+    summary->wav_files.push_back(mix.wav);
+  }
+}
+
 }  // namespace
 
 std::string read_checkpoint_tokenizer(const std::string& checkpoint) {
@@ -89,48 +116,6 @@ std::string read_checkpoint_tokenizer(const std::string& checkpoint) {
   std::error_code ec;
   ACC_CHECK(fs::is_regular_file(path, ec), checkpoint, "the checkpoint has no tokenizer.json");
   return util::read_file_text(path, uint64_t(64) << 20);
-}
-
-bool render_wav(const std::string& fluidsynth, const std::string& soundfont, const std::string& midi_path,
-                const std::string& wav_path, std::string* why) {
-  std::error_code ec;
-  if (!fs::exists(fluidsynth, ec)) {
-    *why = fluidsynth + " is not installed";
-    return false;
-  }
-  if (!fs::exists(soundfont, ec)) {
-    *why = "soundfont " + soundfont + " is not installed";
-    return false;
-  }
-  util::AtomicPath target(wav_path);
-  const std::string tmp = target.temp_path() + ".wav";  // fluidsynth picks the file type by extension
-  std::vector<std::string> args = {fluidsynth, "-ni", "-q", "-F", tmp, "-r", "44100", soundfont, midi_path};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, fluidsynth.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    *why = fmt::format("cannot start {}: {}", fluidsynth, std::strerror(rc));
-    return false;
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::exists(tmp, ec)) {
-    fs::remove(tmp, ec);
-    *why = fmt::format("{} failed on {}", fluidsynth, midi_path);
-    return false;
-  }
-  fs::rename(tmp, wav_path, ec);
-  if (ec) {
-    *why = fmt::format("cannot rename {}: {}", tmp, ec.message());
-    return false;
-  }
-  return true;
 }
 
 GenerateRunSummary run_generate(const GenerateRunOptions& o) {
@@ -230,6 +215,7 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
   const int source_program = family_program(source_family, prep.families);
   const int target_program = family_program(target_family, prep.families);
   std::string lines;
+  std::vector<Mix> mixes;  // rendered after everything else is written
   if (!from_midi) {
     for (size_t i = 0; i < requests.size(); ++i) {
       const DecodedPart generated = decode_part(tok, results[i].tokens);
@@ -241,6 +227,8 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
       const std::string path = (fs::path(o.out) / sample_file_name(int64_t(indices[i]), "mid")).string();
       midi::write_midi_file(make_output_song(tracks), path);
       summary.midi_files.push_back(path);
+      mixes.push_back({mix_path(path, "generated"), make_output_song({tracks[0], tracks[1]})});
+      mixes.push_back({mix_path(path, "reference"), make_output_song({tracks[0], tracks[2]})});
       lines +=
           sample_line(int64_t(indices[i]), requests[i].source, references[i], results[i].tokens, tokenizer_sha) + "\n";
     }
@@ -266,20 +254,11 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
     const std::string path = (fs::path(o.out) / sample_file_name(0, "mid")).string();
     midi::write_midi_file(make_output_song(tracks, tempos, signatures), path);
     summary.midi_files.push_back(path);
+    mixes.push_back({mix_path(path, "generated"), make_output_song(tracks, tempos, signatures)});
   }
   util::write_file_atomic((fs::path(o.out) / "samples.jsonl").string(), lines);
 
-  if (o.render == "wav") {
-    for (const std::string& mid : summary.midi_files) {
-      const std::string wav = fs::path(mid).replace_extension(".wav").string();
-      std::string why;
-      if (!render_wav(o.fluidsynth, o.soundfont, mid, wav, &why)) {
-        spdlog::warn("generate: --render wav skipped: {}", why);
-        break;
-      }
-      summary.wav_files.push_back(wav);
-    }
-  }
+  if (o.render == "wav") render_mixes(mixes, o, &summary);
 
   const int64_t sampled = summary.counts.generated_tokens - summary.counts.primed_tokens;
   summary.tokens_per_s = summary.seconds > 0 ? double(sampled) / summary.seconds : 0.0;

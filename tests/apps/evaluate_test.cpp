@@ -169,9 +169,18 @@ TEST_F(EvaluateCommand, PerfectSamplesGiveEveryFigure) {
   for (const char* key : {"pitch", "polyphony", "groove_consistency", "chroma_agreement", "token_histograms"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["token_histograms"]["validation"]["bpe_counts"].size(), 240u);
+  // Harmony (issue 13): a perfect model matches its reference.
+  for (const char* measure : {"root_agreement", "chord_tone_rate", "bars_filled", "bars_counted"}) {
+    for (const char* set : {"generated", "reference", "mock", "shuffled"})
+      EXPECT_TRUE(j["harmony"][measure][set].is_number()) << measure << " " << set;
+    EXPECT_EQ(j["harmony"][measure]["generated"], j["harmony"][measure]["reference"]) << measure;
+  }
+  EXPECT_EQ(j["harmony"]["per_sample"].size(), 6u);
+  EXPECT_EQ(j["harmony"]["per_bar"].size(), 4u);
+  EXPECT_NE(slurp(out / "report.md").find("## Harmony"), std::string::npos);
   // Plots need Debian's python3 with matplotlib (present on the build machine).
   if (fs::exists("/usr/bin/python3") && r.err.find("plots skipped") == std::string::npos) {
-    for (const char* plot : {"position_hist", "key_topk", "token_hist", "notes_per_bar", "piano_rolls"})
+    for (const char* plot : {"position_hist", "key_topk", "token_hist", "notes_per_bar", "harmony", "piano_rolls"})
       EXPECT_TRUE(fs::exists(out / "plots" / (std::string(plot) + ".png"))) << plot;
   }
 
@@ -208,6 +217,10 @@ TEST_F(EvaluateCommand, ReferenceOnly) {
   EXPECT_EQ(j["mode"], "reference-only");
   EXPECT_EQ(j["samples"], 6);
   EXPECT_DOUBLE_EQ(j["key"]["topk_match"]["generated"][0].get<double>(), 1.0);
+  // The harmony ceiling: generated = reference.
+  for (const char* measure : {"root_agreement", "chord_tone_rate", "bars_filled", "bars_counted"})
+    EXPECT_EQ(j["harmony"][measure]["generated"], j["harmony"][measure]["reference"]) << measure;
+  EXPECT_DOUBLE_EQ(j["harmony"]["bars_filled"]["generated"].get<double>(), 1.0);
 }
 
 TEST_F(EvaluateCommand, BadInputGivesOneErrorLine) {

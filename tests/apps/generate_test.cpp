@@ -9,8 +9,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "accompanist/audio/render.h"
+#include "accompanist/audio/wav.h"
 #include "accompanist/data/corpus.h"
 #include "accompanist/data/corpus_writer.h"
+#include "accompanist/midi/reader.h"
 #include "accompanist/tokenizer/tokenizer.h"
 #include "common/subprocess.h"
 
@@ -227,17 +230,38 @@ TEST_F(GenerateCommand, MidiFileInWindows) {
 }
 
 TEST_F(GenerateCommand, RenderWithoutFluidsynthWarns) {
-  if (fs::exists("/usr/bin/fluidsynth") && fs::exists("/usr/share/sounds/sf2/FluidR3_GM.sf2")) {
-    const fs::path out = dir_ / "render";
-    CliResult r = accompanist(base_args(out.string()) + " --indices 1 --render wav");
-    ASSERT_EQ(r.rc, 0) << r.out;
-    EXPECT_TRUE(fs::exists(out / "0001.wav"));
-  } else {
-    const fs::path out = dir_ / "render";
-    CliResult r = accompanist(base_args(out.string()) + " --indices 1 --render wav");
-    ASSERT_EQ(r.rc, 0) << r.out;
-    EXPECT_NE(r.out.find("--render wav skipped"), std::string::npos) << r.out;
-    EXPECT_TRUE(fs::exists(out / "0001.mid"));
+  const fs::path out = dir_ / "render_missing";
+  CliResult r = accompanist(base_args(out.string()) + " --indices 1 --render wav --fluidsynth /nonexistent/fluidsynth");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("--render wav skipped: /nonexistent/fluidsynth is not installed"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(out / "0001.mid"));
+  EXPECT_FALSE(fs::exists(out / "0001.generated.wav"));
+  EXPECT_TRUE(fs::exists(out / "meta.json"));
+}
+
+// The A/B mixes: source + generated and source + reference, 44100 Hz, as long
+// as their MIDI (plus the release tail), sounding, normalised, different.
+TEST_F(GenerateCommand, RenderWavMixes) {
+  const std::string unavailable = acc::audio::renderer_unavailable({});
+  if (!unavailable.empty()) GTEST_SKIP() << "render skipped: " << unavailable;
+  const fs::path out = dir_ / "render";
+  CliResult r = accompanist(base_args(out.string()) + " --indices 1,2 --render wav");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("4 WAV files"), std::string::npos) << r.out;
+  for (const char* index : {"0001", "0002"}) {
+    const acc::midi::Song song = acc::midi::read_midi_file((out / (std::string(index) + ".mid")).string());
+    ASSERT_EQ(song.parts.size(), 3u);
+    const acc::audio::Wav generated = acc::audio::read_wav((out / (std::string(index) + ".generated.wav")).string());
+    const acc::audio::Wav reference = acc::audio::read_wav((out / (std::string(index) + ".reference.wav")).string());
+    EXPECT_EQ(generated.sample_rate, 44100);
+    acc::midi::Song source_reference = song;
+    source_reference.parts = {song.parts[0], song.parts[2]};
+    const double seconds = acc::audio::song_seconds(source_reference);
+    EXPECT_GE(reference.seconds(), seconds - 0.1) << index;
+    EXPECT_LE(reference.seconds(), seconds + 4.0) << index;
+    EXPECT_NEAR(acc::audio::peak(reference), 0.891, 2.0 / 32767);
+    EXPECT_GT(acc::audio::rms(reference, 0.0, seconds), 0.01);
+    EXPECT_NE(generated.samples, reference.samples);
   }
 }
 

@@ -158,6 +158,10 @@ class DocsTest(unittest.TestCase):
             report = json.load(open(os.path.join(work, "report", "report.json")))
             self.assertEqual(report["samples"], 2)
             self.assertIn("report.md", p.stdout)
+            # The quickstart ends with the page's path (issue 17).
+            last = p.stdout.strip().splitlines()[-1]
+            self.assertTrue(last.startswith("report page:") and last.split()[2].endswith("/report.html"), last)
+            self.assertTrue(os.path.isfile(last.split()[2]), last)
             s = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "summarize_runs.py"),
                                 os.path.join(work, "train_bass")], capture_output=True, text=True, timeout=60)
             self.assertEqual(s.returncode, 0, s.stderr)

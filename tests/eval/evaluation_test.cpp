@@ -3,6 +3,10 @@
 #include "accompanist/eval/evaluation.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "accompanist/eval/report.h"
 #include "accompanist/tokenizer/remi.h"
@@ -99,6 +103,28 @@ TEST(Evaluation, PerfectModel) {
   EXPECT_DOUBLE_EQ(r["pitch"]["range"]["generated"].get<double>(), 12.0);
   EXPECT_DOUBLE_EQ(r["polyphony"]["generated"].get<double>(), 1.0);
   EXPECT_EQ(r["chroma_agreement"]["generated"], r["chroma_agreement"]["reference"]);
+  // Harmony: the bass starts every bar on the root of the piano's triad, all chord tones.
+  const auto& h = r["harmony"];
+  for (const char* set : {"generated", "reference"}) {
+    EXPECT_DOUBLE_EQ(h["root_agreement"][set].get<double>(), 1.0) << set;
+    EXPECT_DOUBLE_EQ(h["chord_tone_rate"][set].get<double>(), 1.0) << set;
+    EXPECT_DOUBLE_EQ(h["bars_filled"][set].get<double>(), 1.0) << set;
+    EXPECT_EQ(h["bars_counted"][set], 12) << set;
+  }
+  EXPECT_DOUBLE_EQ(h["bars_filled"]["mock"].get<double>(), 1.0);
+  EXPECT_LT(h["root_agreement"]["mock"].get<double>(), 1.0);
+  EXPECT_LT(h["chord_tone_rate"]["mock"].get<double>(), 1.0);
+  EXPECT_LT(h["root_agreement"]["shuffled"].get<double>(), 1.0);  // three different chords
+  EXPECT_GT(h["root_agreement"]["shuffled"].get<double>(), 0.0);  // a part meets its own source at times
+  EXPECT_EQ(h["bars"], 12);
+  EXPECT_EQ(h["chord_bars"], 12);
+  ASSERT_EQ(h["per_sample"].size(), 3u);
+  EXPECT_EQ(h["per_sample"][2]["index"], 2);
+  EXPECT_DOUBLE_EQ(h["per_sample"][2]["root_agreement"].get<double>(), 1.0);
+  ASSERT_EQ(h["per_bar"].size(), 3u);
+  EXPECT_EQ(h["per_bar"][1]["chords"].dump(), R"(["Am","Am","Am","Am"])");
+  EXPECT_EQ(h["per_bar"][2]["chords"][0], "A#");
+  EXPECT_EQ(h["per_bar"][0]["generated"].dump(), "[true,true,true,true]");
   // Token histograms: 197 base ids; 4 bars x (Bar + 4 x (Position Pitch Velocity Duration)) x 3.
   EXPECT_EQ(r["token_histograms"]["generated"]["base_counts"].size(), 197u);
   EXPECT_EQ(r["token_histograms"]["generated"]["base_tokens"], 3 * 4 * 17);
@@ -123,6 +149,12 @@ TEST(Evaluation, SilentModel) {
   EXPECT_TRUE(r["key"]["per_sample"][0]["generated_keys"].empty());
   EXPECT_TRUE(r["pitch"]["range"]["generated"].is_null());
   EXPECT_TRUE(r["chroma_agreement"]["generated"].is_null());
+  EXPECT_TRUE(r["harmony"]["root_agreement"]["generated"].is_null());
+  EXPECT_TRUE(r["harmony"]["chord_tone_rate"]["generated"].is_null());
+  EXPECT_EQ(r["harmony"]["bars_counted"]["generated"], 0);
+  EXPECT_DOUBLE_EQ(r["harmony"]["bars_filled"]["generated"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(r["harmony"]["root_agreement"]["reference"].get<double>(), 1.0);
+  EXPECT_TRUE(r["harmony"]["per_sample"][0]["root_agreement"].is_null());
   EXPECT_DOUBLE_EQ(r["grammar_error_rate"].get<double>(), 0.0);
 }
 
@@ -199,6 +231,39 @@ TEST(Evaluation, MarkdownHasTheTables) {
   EXPECT_NE(md.find("| mock - validation |"), std::string::npos);
   EXPECT_NE(md.find("| 24 | 1.0000 |"), std::string::npos);
   EXPECT_NE(md.find("| samples | 3 |"), std::string::npos);
+  EXPECT_NE(md.find("## Harmony"), std::string::npos);
+  EXPECT_NE(md.find("| root agreement | 1.0000 | 1.0000 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 0 | C C C C |"), std::string::npos) << md;
+}
+
+TEST(Evaluation, HtmlPageIsSelfContained) {
+  Fixture f;
+  const Evaluation e = evaluate(f.input, f.options);
+  ASSERT_EQ(e.page["samples"].size(), 3u);
+  EXPECT_EQ(e.page["samples"][1]["chords"].dump(), R"(["Am","Am","Am","Am"])");
+  EXPECT_EQ(e.report["harmony"]["per_bar"].size(), 3u);
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("acc_html_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "my samples");
+  std::filesystem::create_directories(dir / "out" / "plots");
+  std::ofstream(dir / "my samples" / "0001.generated.wav") << "RIFF";
+  std::ofstream(dir / "out" / "plots" / "harmony.png") << "\x89PNG\r\n\x1a\n";
+  const std::string html = render_html(e.report, e.page, (dir / "out" / "plots").string(), (dir / "out").string(),
+                                       (dir / "my samples").string());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("http"), std::string::npos);  // nothing from the network
+  size_t svgs = 0;
+  for (size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
+  EXPECT_EQ(svgs, 3u);
+  EXPECT_NE(html.find(R"(src="../my%20samples/0001.generated.wav")"), std::string::npos);
+  EXPECT_EQ(html.find("0001.reference.wav"), std::string::npos);  // only existing mixes get a player
+  EXPECT_EQ(html.find("0000.generated.wav"), std::string::npos);
+  EXPECT_NE(html.find("data:image/png;base64,iVBORw0KGgo="), std::string::npos);
+  EXPECT_NE(html.find(">Am</text>"), std::string::npos);
+  EXPECT_NE(html.find(">A#</text>"), std::string::npos);
+  EXPECT_NE(html.find("<td>root agreement</td><td>1.0000</td><td>1.0000</td>"), std::string::npos);
 }
 
 }  // namespace

@@ -20,6 +20,9 @@
 //   samples (averaged over `shuffles` permutations); .random_order: the
 //   thesis's shuffled candidates (random key orders, k/24 expected);
 //   .source: the source part's ranking instead of the generated one.
+// - harmony: chords of the source bars and, for the generated part, the
+//   reference, a random-pitch mock and a shuffled pairing, root agreement,
+//   chord-tone rate and bars filled (harmony.h, eval/harmony_report.h).
 #pragma once
 
 #include <cstdint>
@@ -39,6 +42,7 @@ struct EvaluationOptions {
   int shuffles = 100;           // permutations averaged for the shuffled key baselines
   int threads = 0;              // 0 = all cores
   int piano_rolls = 4;          // samples whose notes go to plot_data for piano-roll images
+  int page_samples = 50;        // samples shown bar by bar in report.html (Evaluation::page)
 };
 
 struct EvaluationInput {
@@ -56,6 +60,9 @@ struct EvaluationInput {
 struct Evaluation {
   nlohmann::ordered_json report;     // report.json
   nlohmann::ordered_json plot_data;  // notes of a few samples for piano rolls
+  // For report.html: the first page_samples samples with their notes, the
+  // chord of every source bar and the root agreement per bar.
+  nlohmann::ordered_json page;
 };
 
 // Throws acc::Error when there are no samples, no tokenizer, or ids outside

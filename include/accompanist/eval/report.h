@@ -1,6 +1,7 @@
 // Writing an evaluation: report.json (atomically), report.md (tables that
-// mirror the thesis's Table 2 and Figs. 14-17), plot_data.json, and the plots
-// drawn by scripts/plot_evaluation.py under plots/. The numbers never depend
+// mirror the thesis's Table 2 and Figs. 14-17), plot_data.json, the plots
+// drawn by scripts/plot_evaluation.py under plots/, and report.html (after the
+// plots, which it embeds). The numbers never depend
 // on the plots: when Python, matplotlib or the script is missing or fails,
 // a warning is logged and the rest is written.
 #pragma once
@@ -19,16 +20,27 @@ struct ReportOptions {
   std::string python;
   // Empty: $ACC_PLOT_SCRIPT, else scripts/plot_evaluation.py of the source tree.
   std::string script;
+  // report.html links the A/B mixes NNNN.generated.wav / NNNN.reference.wav
+  // found here (the --samples directory; empty: no players).
+  std::string samples_dir;
+  bool html = true;
 };
 
 // The markdown report of a report.json object.
 std::string render_markdown(const nlohmann::ordered_json& report);
 
 struct ReportFiles {
-  std::string report_json, report_md, plot_data;
+  std::string report_json, report_md, plot_data, report_html;
   bool plots_written = false;
   std::string plots_dir;
 };
+
+// report.html: one self-contained page (inline SVG piano rolls, the PNG plots
+// of plots_dir embedded as base64, no scripts, no network) with relative links
+// to the audio mixes in samples_dir that exist. out_dir is where the page will
+// lie (links are relative to it).
+std::string render_html(const nlohmann::ordered_json& report, const nlohmann::ordered_json& page,
+                        const std::string& plots_dir, const std::string& out_dir, const std::string& samples_dir);
 
 // Creates out_dir if needed and writes everything into it. Throws acc::Error
 // when a file cannot be written; plotting problems only warn.

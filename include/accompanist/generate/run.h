@@ -1,7 +1,9 @@
 // `accompanist generate` as a library call: checks the checkpoint and the
 // corpus against each other, picks the sources (corpus pairs or a MIDI file),
 // generates, and writes DIR/NNNN.mid, DIR/samples.jsonl and DIR/meta.json
-// (SPEC section 9), optionally rendering each MIDI file to WAV.
+// (SPEC section 9), optionally rendering for listening (--render wav):
+// NNNN.generated.wav (source + generated part) and NNNN.reference.wav (source +
+// reference), 44100 Hz 16-bit stereo, peak normalised to -1 dBFS.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +39,7 @@ struct GenerateRunSummary {
   double seconds = 0;       // generation only (model load and file writing excluded)
   double tokens_per_s = 0;  // generated tokens (primed ones excluded) per second
   std::vector<std::string> midi_files;
-  std::vector<std::string> wav_files;
+  std::vector<std::string> wav_files;  // the mixes rendered (empty when the renderer is missing)
   std::string meta_path;
 };
 
@@ -48,11 +50,5 @@ GenerateRunSummary run_generate(const GenerateRunOptions& options);
 // The checkpoint's tokenizer.json text after checking that the checkpoint is
 // complete; throws acc::Error for a missing or incomplete checkpoint.
 std::string read_checkpoint_tokenizer(const std::string& checkpoint);
-
-// Renders a MIDI file to WAV with fluidsynth (written to a temporary name,
-// then renamed). Returns false with *why set when fluidsynth or the soundfont
-// is missing or the render fails.
-bool render_wav(const std::string& fluidsynth, const std::string& soundfont, const std::string& midi_path,
-                const std::string& wav_path, std::string* why);
 
 }  // namespace acc::generate

@@ -2,7 +2,7 @@
 // generated samples, or of a corpus split on its own:
 //   accompanist evaluate --samples DIR --corpus corpus.h5 --out DIR
 //   accompanist evaluate --reference-only --corpus corpus.h5 --split valid --out DIR
-// writes report.json, report.md, plot_data.json and plots/ into --out.
+// writes report.json, report.md, plot_data.json, plots/ and report.html into --out.
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -107,6 +107,7 @@ int run_evaluate(const EvaluateArgs& args) {
   const acc::eval::Evaluation evaluation = acc::eval::evaluate(input, args.options);
   acc::eval::ReportOptions report_options;
   report_options.plots = !args.no_plots;
+  report_options.samples_dir = args.samples_dir;  // the A/B mixes of generate --render wav
   const acc::eval::ReportFiles files = acc::eval::write_report(evaluation, args.out, report_options);
 
   const auto& r = evaluation.report;
@@ -116,6 +117,7 @@ int run_evaluate(const EvaluateArgs& args) {
             << "; top-1 key match " << r["key"]["topk_match"]["generated"][0].get<double>() << " vs shuffled "
             << r["key"]["topk_match"]["shuffled"][0].get<double>() << ")"
             << (files.plots_written ? ", plots in " + files.plots_dir : std::string()) << "\n";
+  if (!files.report_html.empty()) std::cout << "report page: " << files.report_html << "\n";
   return 0;
 }
 

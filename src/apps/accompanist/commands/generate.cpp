@@ -54,8 +54,12 @@ std::function<int()> setup_generate(CLI::App& app) {
   cmd->add_flag("--grammar-mask", g.grammar_mask, "Only sample tokens that keep a valid REMI sequence");
   cmd->add_option("--batch-size", g.batch_size, "Samples generated together")->check(CLI::PositiveNumber);
   cmd->add_flag("--no-cache", a->no_cache, "Recompute the whole decoder input each step (slow; for checks)");
-  cmd->add_option("--render", r.render, "Also render each MIDI file: wav (needs fluidsynth)")
+  cmd->add_option("--render", r.render,
+                  "Also render NNNN.generated.wav and NNNN.reference.wav (source with each part; needs fluidsynth)")
       ->check(CLI::IsMember({"wav"}));
+  cmd->add_option("--fluidsynth", r.fluidsynth, "fluidsynth for --render (default /usr/bin/fluidsynth)");
+  cmd->add_option("--soundfont", r.soundfont,
+                  "General MIDI sound font for --render (default /usr/share/sounds/sf2/FluidR3_GM.sf2)");
   cmd->add_option("--threads", a->threads, "Torch threads (0 = default)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-progress", a->no_progress, "No progress display");
   return [a]() {
