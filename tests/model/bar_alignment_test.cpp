@@ -20,7 +20,6 @@
 namespace acc::model {
 namespace {
 
-namespace h5 = acc::util::h5;
 using testing::random_pairs;
 using testing::random_tokens;
 using testing::ScratchDir;
@@ -299,26 +298,12 @@ TEST(BarAlignmentReference, LogitsMatchTheIndependentPythonModel) {
   opts.bar_counts = counts;
   ScoreResult cpp = score_pairs(model, pairs, opts);
 
-  const std::string cmd = std::string(ACC_REFERENCE_PYTHON) + " " + ACC_SOURCE_DIR +
-                          "/tests/reference/model_reference.py --weights " + dir.file("weights.h5") + " --pairs " +
-                          dir.file("cpp.h5") + " --bar-counts " + dir.file("bar_counts.json") + " --out " +
-                          dir.file("ref.h5");
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  auto ours = h5::File::open_read(dir.file("cpp.h5")).root();
-  auto ref = h5::File::open_read(dir.file("ref.h5")).root();
-  double worst = 0.0;
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    char name[16];
-    std::snprintf(name, sizeof(name), "pair_%04zu", i);
-    auto a = ours.group(name).read<double>("logits");
-    auto b = ref.group(name).read<double>("logits");
-    ASSERT_EQ(a.size(), b.size()) << name;
-    for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, std::abs(a[k] - b[k]));
-  }
-  RecordProperty("max_abs_diff", std::to_string(worst));
-  std::printf("C++ vs reference (bar alignment): max abs logit difference %.3g\n", worst);
-  EXPECT_LT(worst, 1e-4);
-  EXPECT_NEAR(cpp.mean_loss, ref.read<double>("mean_loss").at(0), 1e-5);
+  const testing::ReferenceComparison r = testing::compare_with_python_reference(
+      dir, dir.file("weights.h5"), dir.file("cpp.h5"), pairs.size(), "--bar-counts " + dir.file("bar_counts.json"));
+  RecordProperty("max_abs_diff", std::to_string(r.max_abs_diff));
+  std::printf("C++ vs reference (bar alignment): max abs logit difference %.3g\n", r.max_abs_diff);
+  EXPECT_LT(r.max_abs_diff, 1e-4);
+  EXPECT_NEAR(cpp.mean_loss, r.reference_mean_loss, 1e-5);
 }
 
 }  // namespace

@@ -4,6 +4,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -11,6 +15,7 @@
 
 #include "accompanist/model/config.h"
 #include "accompanist/model/score.h"
+#include "accompanist/util/hdf5.h"
 
 namespace acc::model::testing {
 
@@ -68,5 +73,40 @@ class ScratchDir {
   }
   std::string path_;
 };
+
+// Runs tests/reference/model_reference.py on the exported weights and the
+// pairs of a `score --logits` file (extra_args: e.g. "--bar-counts F"), and
+// returns the largest absolute logit difference over the first `pairs` pairs
+// (infinity when the reference fails or a shape differs) and its mean loss.
+struct ReferenceComparison {
+  double max_abs_diff = INFINITY;
+  double reference_mean_loss = NAN;
+};
+
+inline ReferenceComparison compare_with_python_reference(const ScratchDir& dir, const std::string& weights,
+                                                         const std::string& ours, size_t pairs,
+                                                         const std::string& extra_args = "") {
+  namespace h5 = acc::util::h5;
+  ReferenceComparison out;
+  const std::string ref_path = dir.file("reference.h5");
+  const std::string cmd = std::string(ACC_REFERENCE_PYTHON) + " " + ACC_SOURCE_DIR +
+                          "/tests/reference/model_reference.py --weights " + weights + " --pairs " + ours + " " +
+                          extra_args + " --out " + ref_path;
+  if (std::system(cmd.c_str()) != 0) return out;
+  auto a_root = h5::File::open_read(ours).root();
+  auto b_root = h5::File::open_read(ref_path).root();
+  double worst = 0.0;
+  for (size_t i = 0; i < pairs; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "pair_%04zu", i);
+    if (a_root.group(name).shape("logits") != b_root.group(name).shape("logits")) return out;
+    auto a = a_root.group(name).read<double>("logits");
+    auto b = b_root.group(name).read<double>("logits");
+    for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, std::abs(a[k] - b[k]));
+  }
+  out.max_abs_diff = worst;
+  out.reference_mean_loss = b_root.read<double>("mean_loss").at(0);
+  return out;
+}
 
 }  // namespace acc::model::testing
