@@ -8,6 +8,7 @@
 
 #include "accompanist/model/relative.h"
 #include "accompanist/util/error.h"
+#include "fused_relative_attention.h"
 
 namespace acc::model {
 
@@ -56,6 +57,13 @@ torch::Tensor MultiHeadAttentionImpl::finish(torch::Tensor scores, const torch::
 
 torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& memory,
                                               const torch::Tensor& mask) {
+  if (options_.relative() != RelativeMode::kNone && use_fused_attention(query)) {
+    // Self-attention in query blocks (fused_relative_attention.h): the same result, no L x (L+1) skew copies.
+    torch::Tensor qh = split_heads(q(query)) * scale_;
+    return o(merge_heads(fused_relative_attention(qh, split_heads(k(memory)), split_heads(v(memory)), rel, mask,
+                                                  options_.relative() == RelativeMode::kCausal, options_.dropout(),
+                                                  is_training())));
+  }
   // Scaling q once scales both Q K^T and S_rel = Q rel^T.
   torch::Tensor qh = split_heads(q(query)) * scale_;             // [B, H, Lq, dk]
   torch::Tensor kh = split_heads(k(memory));                     // [B, H, Lk, dk]
