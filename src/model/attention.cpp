@@ -6,9 +6,9 @@
 #include <cmath>
 #include <limits>
 
+#include "accompanist/model/fused_relative_attention.h"
 #include "accompanist/model/relative.h"
 #include "accompanist/util/error.h"
-#include "fused_relative_attention.h"
 
 namespace acc::model {
 
@@ -51,7 +51,7 @@ torch::Tensor MultiHeadAttentionImpl::merge_heads(const torch::Tensor& x) const 
 
 torch::Tensor MultiHeadAttentionImpl::finish(torch::Tensor scores, const torch::Tensor& values) {
   torch::Tensor weights = scores.softmax(-1);  // [B, H, Lq, Lk]
-  if (options_.dropout() > 0.0 && is_training()) weights = torch::dropout(weights, options_.dropout(), true);
+  weights = fast_dropout(weights, options_.dropout(), is_training());
   return o(merge_heads(torch::matmul(weights, values)));  // [B, Lq, d]
 }
 

@@ -3,6 +3,8 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#include <cstdlib>
+
 #include "accompanist/util/cpu_features.h"
 #include "accompanist/util/error.h"
 
@@ -13,6 +15,11 @@ std::string resolve_precision(const std::string& requested, const c10::Device& d
   if (requested != "auto") throw Error("precision", "'" + requested + "' is not auto, fp32 or bf16");
   if (device.is_cuda()) return "bf16";
   return util::cpu_has_native_bf16() ? "bf16" : "fp32";
+}
+
+std::string requested_inference_precision() {
+  const char* env = std::getenv("ACCOMPANIST_PRECISION");
+  return env && *env ? std::string(env) : std::string("auto");
 }
 
 std::string precision_reason(const c10::Device& device) {

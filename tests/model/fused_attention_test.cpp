@@ -10,8 +10,8 @@
 #include <limits>
 #include <tuple>
 
-#include "../../src/model/fused_relative_attention.h"
 #include "accompanist/model/batch.h"
+#include "accompanist/model/fused_relative_attention.h"
 #include "accompanist/model/relative.h"
 #include "accompanist/model/transformer.h"
 #include "model_test_util.h"
