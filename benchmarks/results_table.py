@@ -112,8 +112,10 @@ def model_generate(rs):
     rows = [[r["source_len"], r["generated"], r.get("precision", "fp32"), fmt(r["encode_s"], 2), fmt(r["cached_s"], 2),
              fmt(r.get("cached_cpu_s"), 2), fmt(r["cached_tokens_per_s"]), fmt(r["recompute_tokens_per_s"]),
              f"**{fmt(r['speedup'])}x**", r["recompute"]] for r in rs]
-    return table(["source", "generated", "precision", "encode s", "cached s", "cached CPU s", "cached tokens/s",
-                  "recompute tokens/s", "speed-up", "recompute timing"], rows)
+    return (table(["source", "generated", "precision", "encode s", "cached s", "cached CPU s", "cached tokens/s",
+                   "recompute tokens/s", "speed-up", "recompute timing"], rows) +
+            "\n\nBatch 1, greedy. precision: autocast around the whole run (encoder and every step); the "
+            "generator itself runs only the encoder under the precision rule and the steps in fp32 (docs/model.md).")
 
 
 def generate(rs):
