@@ -140,6 +140,27 @@ TEST(FusedAttention, DropoutMasksForwardAndBackwardAlike) {
   EXPECT_NEAR(a.v.grad().sum().item<double>() / (2 * 32 * 8), 1.0, 0.15);
 }
 
+// fast_dropout: at::dropout's contract (kept share 1 - p, kept values scaled
+// by 1/(1-p), gradient = the same mask), a function of torch::manual_seed.
+TEST(FastDropout, MatchesTheDropoutContract) {
+  at::Tensor x = at::rand({64, 1024}, at::kDouble).add_(0.5).requires_grad_();
+  torch::manual_seed(4);
+  at::Tensor y = fast_dropout(x, 0.3, true);
+  torch::manual_seed(4);
+  EXPECT_TRUE(at::equal(fast_dropout(x, 0.3, true), y));
+  EXPECT_FALSE(at::equal(fast_dropout(x, 0.3, true), y));  // the generator moved on
+  at::Tensor kept = y.ne(0);
+  EXPECT_NEAR(kept.to(at::kDouble).mean().item<double>(), 0.7, 0.01);
+  const double scale = 65536.0 / (65536.0 - std::llround(0.3 * 65536.0));
+  EXPECT_NEAR(scale, 1.0 / 0.7, 1e-4);
+  EXPECT_TRUE(at::allclose(y.masked_select(kept), x.masked_select(kept) * scale));
+  y.sum().backward();
+  EXPECT_TRUE(at::allclose(x.grad(), kept.to(at::kDouble) * scale));
+  EXPECT_TRUE(at::equal(fast_dropout(x, 0.3, false), x));
+  at::Tensor b = at::ones({4096}, at::kBFloat16);
+  EXPECT_NEAR(fast_dropout(b, 0.5, true).to(at::kFloat).mean().item<double>(), 1.0, 0.06);
+}
+
 // The whole model with the kernel on and off: encoder and decoder, padded
 // batches, logits and every parameter's gradient.
 TEST(FusedAttention, ModelLogitsAndGradientsMatchTheCompositePath) {
