@@ -52,27 +52,70 @@ def tokenizer(rs):
 
 
 def model_train(rs):
-    rows = [[r["len"], r["batch"], fmt(r["step_s"], 2), fmt(r["tokens_per_s"], 0), fmt(r["achieved_gflop_per_s"]),
+    rows = [[r["len"], r["batch"], r.get("precision", "fp32"), fmt(r["step_s"], 2), fmt(r["tokens_per_s"], 0),
+             fmt(r["achieved_gflop_per_s"]),
+             f"{100 * r['fraction_of_gemm_peak']:.0f}%" if "fraction_of_gemm_peak" in r else "n/a",
              fmt(r["peak_rss_mb"], 0)] for r in rs]
-    return (table(["length", "batch", "s/step", "tokens/s", "GFLOP/s", "peak MB"], rows) +
-            f"\n\nTable 1 model ({fmt(rs[0].get('parameters'))} parameters), forward + backward + Adam, "
-            f"{rs[0]['threads']} thread(s), tokens counted source + target.")
+    r0 = rs[0]
+    peaks = ""
+    if "gemm_peak_fp32_gflop_per_s" in r0:
+        peaks = (f" GEMM peak measured in the same run (1024^3 at::mm): {fmt(r0['gemm_peak_fp32_gflop_per_s'])} GFLOP/s "
+                 f"fp32, {fmt(r0['gemm_peak_bf16_gflop_per_s'])} GFLOP/s bf16; CPU flags: {r0.get('cpu_flags', '?')}; "
+                 f"attention mode {r0.get('attention', '?')}.")
+    return (table(["length", "batch", "precision", "s/step", "tokens/s", "GFLOP/s", "of GEMM peak", "peak MB"], rows) +
+            f"\n\nTable 1 model ({fmt(r0.get('parameters'))} parameters), forward + backward + Adam, "
+            f"{r0['threads']} thread(s), tokens counted source + target.{peaks}")
 
 
 def model_vs_python(rs):
     rows = [[r["len"], r["batch"], r["threads"], r.get("repeats", 1), fmt(r["cpp_step_s"], 3),
              fmt(r["python_step_s"], 3), f"**{fmt(r['speedup_vs_python'], 2)}x**", fmt(r["cpu_speedup_vs_python"], 2)]
             for r in rs]
-    return (table(["length", "batch", "threads", "repeats", "C++ s/step", "Python s/step", "speed-up (median)",
-                   "CPU-time ratio"], rows) +
-            f"\n\nSame model, batch, optimizer and thread count (OpenBLAS at 1 thread on both sides); "
-            f"Python: torch {rs[0].get('python_torch', '?')}, benchmarks/model/bench_reference.py.")
+    out = (table(["length", "batch", "threads", "repeats", "C++ s/step", "Python s/step", "speed-up (median)",
+                  "CPU-time ratio"], rows) +
+           f"\n\nSame model, batch, optimizer and thread count (OpenBLAS at 1 thread on both sides); "
+           f"Python: torch {rs[0].get('python_torch', '?')}, benchmarks/model/bench_reference.py. "
+           f"First columns: C++ and Python at {rs[0].get('precisions', ['fp32'])[0]}.")
+    detail = []
+    for r in rs:
+        precisions = r.get("precisions")
+        if not precisions or "python_fp32_step_s" not in r:
+            continue
+        for p in precisions:
+            for variant, name in (("cpp_", "as trained"), ("cpp_fused_", "fused attention"),
+                                  ("cpp_composite_", "composite attention")):
+                if f"{variant}{p}_step_s" not in r:
+                    continue
+                row = [r["len"], r["batch"], f"C++ {p}, {name}", fmt(r[f"{variant}{p}_step_s"], 3),
+                       fmt(r[f"{variant}{p}_step_cpu_s"], 3)]
+                for q in ("fp32", "bf16"):
+                    key = f"speedup_{variant}{p}_vs_python_{q}"
+                    row += [f"**{fmt(r[key], 2)}x**" if key in r else "n/a",
+                            fmt(r.get(f"cpu_{key}"), 2) if f"cpu_{key}" in r else "n/a"]
+                detail.append(row)
+        for q in precisions:
+            detail.append([r["len"], r["batch"], f"Python {q}" + (" (torch.autocast)" if q == "bf16" else ""),
+                           fmt(r[f"python_{q}_step_s"], 3), fmt(r[f"python_{q}_step_cpu_s"], 3)] + [""] * 4)
+    if detail:
+        r = next(r for r in rs if r.get("precisions"))
+        out += ("\n\nBy precision and attention path (medians of the repeats; speed-up = Python median / C++ median, "
+                "wall clock and CPU time):\n\n" +
+                table(["length", "batch", "run", "s/step", "CPU s/step", "vs Python fp32", "(CPU)", "vs Python bf16",
+                       "(CPU)"], detail) +
+                f"\n\nCPU flags: {r.get('cpu_flags', '?')} (native bf16: {r.get('native_bf16', '?')}). "
+                "Python bf16 is torch.autocast('cpu', dtype=torch.bfloat16) around the forward pass; C++ bf16 is "
+                "train.precision bf16 (the same autocast from C++).")
+    return out
 
 
 def model_generate(rs):
-    rows = [[r["source_len"], r["generated"], fmt(r["cached_tokens_per_s"]), fmt(r["recompute_tokens_per_s"]),
+    rows = [[r["source_len"], r["generated"], r.get("precision", "fp32"), fmt(r["encode_s"], 2), fmt(r["cached_s"], 2),
+             fmt(r.get("cached_cpu_s"), 2), fmt(r["cached_tokens_per_s"]), fmt(r["recompute_tokens_per_s"]),
              f"**{fmt(r['speedup'])}x**", r["recompute"]] for r in rs]
-    return table(["source", "generated", "cached tokens/s", "recompute tokens/s", "speed-up", "recompute timing"], rows)
+    return (table(["source", "generated", "precision", "encode s", "cached s", "cached CPU s", "cached tokens/s",
+                   "recompute tokens/s", "speed-up", "recompute timing"], rows) +
+            "\n\nBatch 1, greedy. precision: autocast around the whole run (encoder and every step); the "
+            "generator itself runs only the encoder under the precision rule and the steps in fp32 (docs/model.md).")
 
 
 def generate(rs):

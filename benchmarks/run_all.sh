@@ -68,7 +68,7 @@ if ((quick)); then
   train_steps=1; overlap_steps=5
 else
   songs=2000; py_files=300; tok_seconds=2; lengths=256,512,1024,1500; train_tokens=2048
-  py_points=("256 4" "1024 1"); repeats=3; gen_tokens=256; model_gen=1000; evals=(); scale_steps=15; ar_mib=64
+  py_points=("256 4" "512 2"); repeats=3; gen_tokens=256; model_gen=1000; evals=(); scale_steps=15; ar_mib=64
   train_steps=2; overlap_steps=40
 fi
 
@@ -78,16 +78,21 @@ section prep "$py" "$root/benchmarks/data/prep_throughput.py" --bin "$bin/accomp
 # Tokenizer: REMI + BPE encoding against the plain Python implementation.
 section tokenizer "$py" "$root/benchmarks/tokenizer/bench_tokenizer.py" --build "$build" \
   --min-seconds "$tok_seconds"
-# Model: the Table 1 training step at each length, and against the Python reference model.
+# Model: the Table 1 training step at each length and precision (with the GEMM peaks), and against the
+# Python reference model in fp32 and under torch.autocast bf16.
 section model_train "$bin/bench_model" train --lengths "$lengths" --tokens "$train_tokens" --steps "$train_steps" \
-  --threads 1
+  --threads 1 --precisions fp32,bf16
 for point in "${py_points[@]}"; do
   read -r len batch <<< "$point"
   section "model_vs_python_L$len" "$bin/bench_model" python --len "$len" --batch "$batch" --steps 2 \
-    --repeats "$repeats" --threads 1
+    --repeats "$repeats" --threads 1 --precisions fp32,bf16
 done
 # Generation: the key/value cache against recomputing (Table 1 model, and the generator).
 section model_generate "$bin/bench_model" generate --source-len "$model_gen" --gen "$model_gen" --threads 1
+# One 24-bar part (about 600 tokens) from a 600-token source: the encoder under each precision.
+for p in fp32 bf16; do
+  section "model_generate_600_$p" "$bin/bench_model" generate --source-len 600 --gen 600 --threads 1 --precisions "$p"
+done
 section generate "$bin/bench_generate" --threads 1 --tokens "$gen_tokens" --source-len 256 --repeats 1
 # Evaluation: Levenshtein pairs and a whole evaluation.
 section eval "$bin/bench_eval" "${evals[@]}"

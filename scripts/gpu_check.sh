@@ -323,7 +323,7 @@ PY
     for prec in bf16 fp32; do
       peak=$peak_bf16
       [[ $prec == fp32 ]] && peak=$peak_fp32
-      step "bench_$prec" bash -c "'$build/bin/bench_model' train --device cuda --precision $prec --lengths $lengths \
+      step "bench_$prec" bash -c "'$build/bin/bench_model' train --device cuda --precisions $prec --lengths $lengths \
         --tokens $tokens --steps $steps --peak-tflops $peak > '$work/bench_$prec.jsonl'"
     done
   fi

@@ -145,6 +145,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: torch.autocast('cpu', dtype=torch.bfloat16) around the forward pass")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -160,8 +162,9 @@ def main():
 
     def step():
         adam.zero_grad()
-        logits = model(src, dec_in)
-        loss = F.cross_entropy(logits.reshape(-1, c["vocab"]), labels.reshape(-1), ignore_index=PAD)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            logits = model(src, dec_in)
+        loss = F.cross_entropy(logits.float().reshape(-1, c["vocab"]), labels.reshape(-1), ignore_index=PAD)
         loss.backward()
         adam.step()
 
@@ -172,7 +175,8 @@ def main():
         step()
     dt = (time.perf_counter() - t0) / args.steps
     cpu = (time.process_time() - c0) / args.steps
-    print(json.dumps({"bench": "python_train_step", "torch": torch.__version__, "threads": args.threads, "len": L,
+    print(json.dumps({"bench": "python_train_step", "torch": torch.__version__, "precision": args.precision,
+                      "threads": args.threads, "len": L,
                       "batch": B, "step_s": dt, "step_cpu_s": cpu, "tokens_per_s": 2 * B * L / dt}))
 
 

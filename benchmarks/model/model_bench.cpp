@@ -1,26 +1,30 @@
 // Model benchmarks (JSON lines with the git revision and the machine):
 //   bench_model train    [--lengths 256,512,1024,1500] [--tokens 2048] [--steps 2] [--threads N]
-//                        [--device cpu|cuda] [--precision fp32|bf16] [--peak-tflops T]
-//       forward+backward+Adam tokens/s of the Table 1 model at each length
-//       (batch = max(1, tokens / length); tokens counted source + target).
-//       On cuda, bf16 is autocast of the forward pass (as the trainer), the
-//       step is timed with a device synchronisation, and with --peak-tflops
-//       the line carries mfu = achieved model FLOP/s / peak.
-//   bench_model generate [--source-len 1000] [--gen 1000] [--threads N] [--recompute sample|full]
+//                        [--precisions fp32,bf16] [--attention auto|on|off]
+//                        [--device cpu|cuda] [--peak-tflops T]
+//       forward+backward+Adam tokens/s of the Table 1 model at each length and
+//       precision (batch = max(1, tokens / length); tokens counted source +
+//       target), with GFLOP/s against this machine's GEMM peak (fp32 and bf16
+//       at::mm, measured here) and the CPU's bf16 features.
+//   bench_model generate [--source-len 1000] [--gen 1000] [--threads N] [--recompute sample|full] [--precisions fp32]
 //       generation tokens/s with the key/value cache against recomputing the
 //       whole decoder input at every step (encoder memory reused in both;
 //       `sample` times 9 of the recomputing steps and integrates).
-//   bench_model python   [--len 256] [--batch 4] [--steps 3] [--threads N] [--repeats 3]
+//   bench_model profile  [--len 512] [--batch 2] [--precisions bf16] [--attention auto] [--trace profile.json]
+//       one training step under LibTorch's profiler, as a chrome trace.
+//   bench_model python   [--len 256] [--batch 4] [--steps 3] [--threads N] [--repeats 3] [--precisions fp32,bf16]
 //       the C++ training step against benchmarks/model/bench_reference.py on
 //       the same sizes and thread count (both with OpenBLAS at 1 thread, as
-//       the trainer), alternating `repeats` times; medians and their ratio.
+//       the trainer), alternating `repeats` times; medians and their ratios.
+//       Per precision: C++ with the fused relative attention and with the
+//       composite path (cpp_<precision>: the one --attention picks, as the
+//       trainer), Python plain (fp32) or under torch.autocast (bf16).
 // Timings on a shared machine are indicative: rerun the ratios when it is quiet.
 #include <ATen/Parallel.h>
-#include <ATen/autocast_mode.h>
 #include <sys/resource.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 #include <torch/optim/adam.h>
-#include <torch/version.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,17 +33,22 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "accompanist/model/batch.h"
 #include "accompanist/model/decoding.h"
 #include "accompanist/model/flops.h"
+#include "accompanist/model/fused_relative_attention.h"
+#include "accompanist/model/precision.h"
 #include "accompanist/model/transformer.h"
 #include "accompanist/util/blas_threads.h"
+#include "accompanist/util/cpu_features.h"
 #include "accompanist/util/version.h"
 #include "common/bench_machine.h"
 
@@ -74,7 +83,25 @@ nlohmann::ordered_json base(const std::string& bench, int threads) {
   j["cpu"] = cpu_model();
   j["cores"] = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
   j["threads"] = threads;
+  j["cpu_flags"] = acc::util::cpu_features_string();
+  j["native_bf16"] = acc::util::cpu_has_native_bf16();
   return j;
+}
+
+// GFLOP/s of one n x n x n at::mm in `dtype` (best of repeats over ~0.3 s):
+// the machine's practical peak for the products the model is made of.
+double gemm_peak_gflops(at::ScalarType dtype, int64_t n = 1024) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor a = torch::randn({n, n}).to(dtype), b = torch::randn({n, n}).to(dtype);
+  torch::mm(a, b);  // warm-up (oneDNN primitive creation)
+  double best = 1e30;
+  const auto start = Clock::now();
+  for (int i = 0; i < 20 && (i < 3 || seconds_since(start) < 0.3); ++i) {
+    const auto t0 = Clock::now();
+    torch::mm(a, b);
+    best = std::min(best, seconds_since(t0));
+  }
+  return 2.0 * double(n) * double(n) * double(n) / best / 1e9;
 }
 
 double peak_rss_mb() {
@@ -85,40 +112,24 @@ double peak_rss_mb() {
 
 struct Args {
   std::string mode;
+  std::vector<std::string> precisions{"fp32", "bf16"};
+  std::string attention = "auto";
+  std::string trace = "profile.json";
   std::vector<int64_t> lengths{256, 512, 1024, 1500};
   int64_t tokens = 2048, steps = 2, source_len = 1000, gen = 1000, len = 256, batch = 4;
   int threads = 0, repeats = 3;
   bool recompute_full = false;
-  std::string device = "cpu", precision = "fp32";
-  double peak_tflops = 0;
+  std::string device = "cpu";  // train: cuda times the step with device synchronisation
+  double peak_tflops = 0;      // train on cuda: the line carries mfu = model FLOP/s / peak
 };
 
-// bf16 autocast of the forward pass on CUDA, as acc::train::AutocastScope.
-class Autocast {
- public:
-  explicit Autocast(bool on) : on_(on) {
-    if (!on_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-    at::autocast::set_autocast_enabled(at::kCUDA, true);
-#else
-    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    at::autocast::set_enabled(true);
-#endif
-  }
-  ~Autocast() {
-    if (!on_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-    at::autocast::set_enabled(false);
-#endif
-    at::autocast::clear_cache();
-  }
-
- private:
-  bool on_;
-};
+std::vector<std::string> parse_words(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(item);
+  return out;
+}
 
 std::vector<int64_t> parse_list(const std::string& s) {
   std::vector<int64_t> out;
@@ -139,19 +150,18 @@ acc::model::Batch synthetic_batch(int64_t B, int64_t L, int64_t vocab) {
   return b;
 }
 
-// Mean seconds of one forward+backward+Adam step after one warm-up step
-// (bf16: autocast forward; on CUDA the device is synchronised around the timing).
+// Mean seconds of one forward+backward+Adam step after one warm-up step.
 Timing time_train_steps(Seq2SeqTransformer& model, torch::optim::Adam& adam, const acc::model::Batch& b, int64_t steps,
-                        bool bf16 = false) {
+                        const std::string& precision = "fp32") {
   const bool cuda = b.source.is_cuda();
   auto step = [&] {
     adam.zero_grad();
     torch::Tensor logits;
     {
-      Autocast autocast(bf16);
+      acc::model::AutocastScope autocast(b.source.device(), precision);  // as the trainer: the forward pass only
       logits = model(b.source, b.decoder_input);
     }
-    torch::Tensor loss = acc::model::sequence_loss(logits.to(torch::kFloat32), b.labels);
+    torch::Tensor loss = acc::model::sequence_loss(logits.to(torch::kFloat), b.labels);
     loss.backward();
     adam.step();
   };
@@ -172,37 +182,57 @@ void bench_train(const Args& a) {
   model->to(device);
   model->train();
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}).eps(1e-8));
-  const bool bf16 = a.precision == "bf16";
-  for (int64_t L : a.lengths) {
-    const int64_t B = std::max<int64_t>(1, a.tokens / L);
-    acc::model::Batch b = synthetic_batch(B, L, c.vocab_size);
-    b.source = b.source.to(device);
-    b.decoder_input = b.decoder_input.to(device);
-    b.labels = b.labels.to(device);
-    const Timing tm = time_train_steps(model, adam, b, a.steps, bf16);
-    const double dt = tm.wall;
-    const double flops = static_cast<double>(B) * acc::model::training_flops(c, L, L);
-    auto j = base("model_train_step", at::get_num_threads());
-    j["len"] = L;
-    j["batch"] = B;
-    j["steps"] = a.steps;
-    j["step_s"] = dt;
-    j["step_cpu_s"] = tm.cpu;
-    j["tokens_per_s"] = 2.0 * static_cast<double>(B * L) / dt;
-    j["model_gflop_per_step"] = flops / 1e9;
-    j["achieved_gflop_per_s"] = flops / dt / 1e9;
-    j["device"] = device.str();
-    j["precision"] = a.precision;
-    if (device.is_cuda()) {
-      if (a.peak_tflops > 0) {
+  const double peak_fp32 = gemm_peak_gflops(at::kFloat), peak_bf16 = gemm_peak_gflops(at::kBFloat16);
+  for (int64_t L : a.lengths)
+    for (const std::string& precision : a.precisions) {
+      const int64_t B = std::max<int64_t>(1, a.tokens / L);
+      acc::model::Batch b = synthetic_batch(B, L, c.vocab_size);
+      b.source = b.source.to(device);
+      b.decoder_input = b.decoder_input.to(device);
+      b.labels = b.labels.to(device);
+      const Timing tm = time_train_steps(model, adam, b, a.steps, precision);
+      const double dt = tm.wall;
+      const double flops = static_cast<double>(B) * acc::model::training_flops(c, L, L);
+      auto j = base("model_train_step", at::get_num_threads());
+      j["precision"] = precision;
+      j["attention"] = acc::model::fused_attention_mode();
+      j["gemm_peak_fp32_gflop_per_s"] = peak_fp32;
+      j["gemm_peak_bf16_gflop_per_s"] = peak_bf16;
+      j["fraction_of_gemm_peak"] = flops / dt / 1e9 / (precision == "bf16" ? peak_bf16 : peak_fp32);
+      j["len"] = L;
+      j["batch"] = B;
+      j["steps"] = a.steps;
+      j["step_s"] = dt;
+      j["step_cpu_s"] = tm.cpu;
+      j["tokens_per_s"] = 2.0 * static_cast<double>(B * L) / dt;
+      j["model_gflop_per_step"] = flops / 1e9;
+      j["achieved_gflop_per_s"] = flops / dt / 1e9;
+      j["parameters"] = acc::model::parameter_count(c);
+      j["device"] = device.str();
+      if (device.is_cuda() && a.peak_tflops > 0) {
         j["peak_tflops"] = a.peak_tflops;
         j["mfu"] = flops / dt / (a.peak_tflops * 1e12);
       }
+      j["peak_rss_mb"] = peak_rss_mb();
+      std::cout << j.dump() << std::endl;
     }
-    j["parameters"] = acc::model::parameter_count(c);
-    j["peak_rss_mb"] = peak_rss_mb();
-    std::cout << j.dump() << std::endl;
+}
+
+// One training step under LibTorch's profiler (after a warm-up step): a
+// chrome trace in --trace FILE, for finding where a step's time goes.
+void bench_profile(const Args& a) {
+  ModelConfig c;
+  torch::manual_seed(0);
+  Seq2SeqTransformer model(c);
+  model->train();
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
+  acc::model::Batch b = synthetic_batch(a.batch, a.len, c.vocab_size);
+  time_train_steps(model, adam, b, 0, a.precisions.front());
+  {
+    torch::autograd::profiler::RecordProfile profile(a.trace);
+    time_train_steps(model, adam, b, 1, a.precisions.front());
   }
+  std::cerr << "wrote " << a.trace << "\n";
 }
 
 void bench_generate(const Args& a) {
@@ -213,6 +243,9 @@ void bench_generate(const Args& a) {
   torch::NoGradGuard no_grad;
   torch::Tensor source = torch::randint(3, c.vocab_size, {1, a.source_len}, torch::kLong);
   const int64_t n = std::min(a.gen, c.max_len);
+  // As the generator: the precision rule of model/precision.h (first of --precisions).
+  const std::string precision = a.precisions.front();
+  acc::model::AutocastScope autocast(torch::kCPU, precision);
 
   // Cached: greedy, one position per step.
   auto t0 = Clock::now();
@@ -224,6 +257,7 @@ void bench_generate(const Args& a) {
   for (int64_t t = 0; t < n; ++t) {
     torch::Tensor logits = decoder.step(torch::tensor({tokens.back()}, torch::kLong));
     // Avoid EOS/PAD so that every run generates exactly n tokens.
+    logits = logits.to(torch::kFloat);
     logits.narrow(1, 0, 3).fill_(-1e9);
     tokens.push_back(logits.argmax(1).item<int64_t>());
   }
@@ -265,6 +299,7 @@ void bench_generate(const Args& a) {
   const double recompute_s = recompute.wall;
 
   auto j = base("model_generate", at::get_num_threads());
+  j["precision"] = precision;
   j["source_len"] = a.source_len;
   j["generated"] = n;
   j["encode_s"] = encode_s;
@@ -281,11 +316,11 @@ void bench_generate(const Args& a) {
 }
 
 // One run of bench_reference.py; its JSON line.
-nlohmann::json run_python_reference(const Args& a) {
+nlohmann::json run_python_reference(const Args& a, const std::string& precision) {
   const std::string cmd = std::string(ACC_REFERENCE_PYTHON) + " " + ACC_SOURCE_DIR +
                           "/benchmarks/model/bench_reference.py --len " + std::to_string(a.len) + " --batch " +
                           std::to_string(a.batch) + " --threads " + std::to_string(at::get_num_threads()) +
-                          " --steps " + std::to_string(a.steps);
+                          " --steps " + std::to_string(a.steps) + " --precision " + precision;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   std::string text;
   char buf[4096];
@@ -305,7 +340,8 @@ double median(std::vector<double> v) {
 }
 
 // C++ and Python alternate `repeats` times (so that drifting load hits both
-// alike); medians of the per-step means are compared.
+// alike); medians of the per-step means are compared. Per precision: C++
+// with the fused attention, C++ with the composite path, Python.
 void bench_python(const Args& a) {
   ModelConfig c;
   torch::manual_seed(0);
@@ -313,31 +349,58 @@ void bench_python(const Args& a) {
   model->train();
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}).eps(1e-8));
   acc::model::Batch b = synthetic_batch(a.batch, a.len, c.vocab_size);
-  std::vector<double> cpp_s, cpp_cpu, py_s, py_cpu;
+  std::map<std::string, std::vector<double>> wall, cpu;  // "cpp_fp32", "cpp_composite_fp32", "python_fp32", ...
   std::string py_torch;
   for (int r = 0; r < a.repeats; ++r) {
-    const Timing cpp = time_train_steps(model, adam, b, a.steps);
-    cpp_s.push_back(cpp.wall);
-    cpp_cpu.push_back(cpp.cpu);
-    const nlohmann::json py = run_python_reference(a);
-    py_s.push_back(py.at("step_s").get<double>());
-    py_cpu.push_back(py.at("step_cpu_s").get<double>());
-    py_torch = py.value("torch", "");
+    for (const std::string& p : a.precisions) {
+      acc::model::set_fused_attention_mode("on");
+      const Timing fused = time_train_steps(model, adam, b, a.steps, p);
+      acc::model::set_fused_attention_mode("off");
+      const Timing composite = time_train_steps(model, adam, b, a.steps, p);
+      acc::model::set_fused_attention_mode(a.attention.c_str());
+      const nlohmann::json py = run_python_reference(a, p);
+      // cpp_<p>: the path the attention mode picks for this precision (what the trainer runs).
+      const bool picks_fused =
+          acc::model::use_fused_attention(torch::empty({1}, p == "bf16" ? torch::kBFloat16 : torch::kFloat));
+      const Timing& picked = picks_fused ? fused : composite;
+      wall["cpp_" + p].push_back(picked.wall);
+      cpu["cpp_" + p].push_back(picked.cpu);
+      wall["cpp_fused_" + p].push_back(fused.wall);
+      cpu["cpp_fused_" + p].push_back(fused.cpu);
+      wall["cpp_composite_" + p].push_back(composite.wall);
+      cpu["cpp_composite_" + p].push_back(composite.cpu);
+      wall["python_" + p].push_back(py.at("step_s").get<double>());
+      cpu["python_" + p].push_back(py.at("step_cpu_s").get<double>());
+      py_torch = py.value("torch", "");
+    }
   }
   auto j = base("model_train_step_vs_python", at::get_num_threads());
   j["len"] = a.len;
   j["batch"] = a.batch;
   j["steps"] = a.steps;
   j["repeats"] = a.repeats;
-  j["cpp_step_s"] = median(cpp_s);
-  j["python_step_s"] = median(py_s);
-  j["cpp_step_s_all"] = cpp_s;
-  j["python_step_s_all"] = py_s;
-  j["cpp_step_cpu_s"] = median(cpp_cpu);
-  j["python_step_cpu_s"] = median(py_cpu);
+  j["precisions"] = a.precisions;
+  for (const auto& [name, values] : wall) {
+    j[name + "_step_s"] = median(values);
+    j[name + "_step_s_all"] = values;
+    j[name + "_step_cpu_s"] = median(cpu[name]);
+  }
+  // The fields of earlier results (the first precision, fused attention).
+  const std::string p0 = a.precisions.front();
+  j["cpp_step_s"] = median(wall["cpp_" + p0]);
+  j["python_step_s"] = median(wall["python_" + p0]);
+  j["cpp_step_cpu_s"] = median(cpu["cpp_" + p0]);
+  j["python_step_cpu_s"] = median(cpu["python_" + p0]);
   j["python_torch"] = py_torch;
-  j["speedup_vs_python"] = median(py_s) / median(cpp_s);
-  j["cpu_speedup_vs_python"] = median(py_cpu) / median(cpp_cpu);
+  j["speedup_vs_python"] = median(wall["python_" + p0]) / median(wall["cpp_" + p0]);
+  j["cpu_speedup_vs_python"] = median(cpu["python_" + p0]) / median(cpu["cpp_" + p0]);
+  // Ratios of medians: every C++ variant against each Python precision.
+  for (const std::string& p : a.precisions)
+    for (const std::string& variant : {std::string("cpp_"), std::string("cpp_fused_"), std::string("cpp_composite_")})
+      for (const std::string& q : a.precisions) {
+        j["speedup_" + variant + p + "_vs_python_" + q] = median(wall["python_" + q]) / median(wall[variant + p]);
+        j["cpu_speedup_" + variant + p + "_vs_python_" + q] = median(cpu["python_" + q]) / median(cpu[variant + p]);
+      }
   std::cout << j.dump() << std::endl;
 }
 
@@ -370,45 +433,48 @@ int main(int argc, char** argv) {
       a.threads = std::stoi(v);
     else if (k == "--repeats")
       a.repeats = std::max(1, std::stoi(v));
-    else if (k == "--recompute")
-      a.recompute_full = v == "full";
+    else if (k == "--precisions" || k == "--precision")
+      a.precisions = parse_words(v);
     else if (k == "--device")
       a.device = v;
-    else if (k == "--precision")
-      a.precision = v;
     else if (k == "--peak-tflops")
       a.peak_tflops = std::stod(v);
+    else if (k == "--trace")
+      a.trace = v;
+    else if (k == "--attention")
+      a.attention = v;
+    else if (k == "--recompute")
+      a.recompute_full = v == "full";
     else {
       std::cerr << "error: unknown option " << k << "\n";
       return 2;
     }
   }
-  if (a.device != "cpu" && a.device != "cuda") {
-    std::cerr << "error: --device: expected cpu or cuda, got " << a.device << "\n";
-    return 2;
-  }
-  if (a.precision != "fp32" && a.precision != "bf16") {
-    std::cerr << "error: --precision: expected fp32 or bf16, got " << a.precision << "\n";
-    return 2;
-  }
-  if (a.device == "cuda" && !torch::cuda::is_available()) {
-    std::cerr << "error: --device cuda: no CUDA device is available to LibTorch\n";
-    return 2;
-  }
-  if (a.device == "cpu" && a.precision == "bf16") {
-    std::cerr << "error: --precision bf16: autocast is for --device cuda (training on the CPU is fp32)\n";
-    return 2;
-  }
   if (a.threads > 0) at::set_num_threads(a.threads);
   // As the trainer: LibTorch's pool gets the threads, OpenBLAS runs in it at
   // 1 thread (bench_reference.py does the same on the Python side).
   acc::util::set_blas_threads(1);
+  try {
+    acc::model::set_fused_attention_mode(a.attention.c_str());
+    for (const std::string& p : a.precisions)
+      if (p != "fp32" && p != "bf16") throw std::runtime_error("--precisions: '" + p + "' is not fp32 or bf16");
+    if (a.precisions.empty()) throw std::runtime_error("--precisions: empty");
+    if (a.device != "cpu" && a.device != "cuda")
+      throw std::runtime_error("--device: expected cpu or cuda, got " + a.device);
+    if (a.device == "cuda" && !torch::cuda::is_available())
+      throw std::runtime_error("--device cuda: no CUDA device is available to LibTorch");
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
   if (a.mode == "train")
     bench_train(a);
   else if (a.mode == "generate")
     bench_generate(a);
   else if (a.mode == "python")
     bench_python(a);
+  else if (a.mode == "profile")
+    bench_profile(a);
   else {
     std::cerr << "error: unknown mode " << a.mode << "\n";
     return 2;

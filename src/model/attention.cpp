@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "accompanist/model/fused_relative_attention.h"
 #include "accompanist/model/relative.h"
 #include "accompanist/util/error.h"
 
@@ -61,12 +62,19 @@ torch::Tensor MultiHeadAttentionImpl::merge_heads(const torch::Tensor& x) const 
 
 torch::Tensor MultiHeadAttentionImpl::finish(torch::Tensor scores, const torch::Tensor& values) {
   torch::Tensor weights = scores.softmax(-1);  // [B, H, Lq, Lk]
-  if (options_.dropout() > 0.0 && is_training()) weights = torch::dropout(weights, options_.dropout(), true);
+  weights = fast_dropout(weights, options_.dropout(), is_training());
   return o(merge_heads(torch::matmul(weights, values)));  // [B, Lq, d]
 }
 
 torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& memory,
                                               const torch::Tensor& mask, const torch::Tensor& bar_distance) {
+  if (options_.relative() != RelativeMode::kNone && use_fused_attention(query)) {
+    // Self-attention in query blocks (fused_relative_attention.h): the same result, no L x (L+1) skew copies.
+    torch::Tensor qh = split_heads(q(query)) * scale_;
+    return o(merge_heads(fused_relative_attention(qh, split_heads(k(memory)), split_heads(v(memory)), rel, mask,
+                                                  options_.relative() == RelativeMode::kCausal, options_.dropout(),
+                                                  is_training())));
+  }
   // Scaling q once scales both Q K^T and S_rel = Q rel^T.
   torch::Tensor qh = split_heads(q(query)) * scale_;             // [B, H, Lq, dk]
   torch::Tensor kh = split_heads(k(memory));                     // [B, H, Lk, dk]

@@ -19,10 +19,15 @@ BatchLoader::~BatchLoader() {
 StepData BatchLoader::build(DataPosition position) {
   StepData step;
   step.position = position;
-  const std::vector<uint32_t> global = plan_.global_batch(position.epoch, position.cursor);
+  const std::vector<uint32_t> global =
+      plan_.has_token_budget() ? std::vector<uint32_t>() : plan_.global_batch(position.epoch, position.cursor);
   for (int micro = 0; micro < shape_.accumulation; ++micro) {
     std::vector<std::vector<int64_t>> sources, targets;
-    for (uint32_t i : rank_slice(global, micro, shape_.rank, shape_.world, shape_.batch_size)) {
+    const std::vector<uint32_t> mine =
+        plan_.has_token_budget()
+            ? plan_.slot(position.epoch, position.cursor, int64_t(micro) * shape_.world + shape_.rank)
+            : rank_slice(global, micro, shape_.rank, shape_.world, shape_.batch_size);
+    for (uint32_t i : mine) {
       TokenExample ex = pairs_.get(i);
       sources.push_back(std::move(ex.source));
       targets.push_back(std::move(ex.target));
@@ -30,6 +35,7 @@ StepData BatchLoader::build(DataPosition position) {
     model::Batch batch = model::make_batch(sources, targets, shape_.max_len, shape_.vocab_size, shape_.bar_counts);
     step.label_tokens += batch.label_tokens;
     step.source_tokens += batch.source_tokens;
+    step.padded_tokens += batch.source.numel() + batch.decoder_input.numel();
     step.micro.push_back(std::move(batch));
   }
   return step;

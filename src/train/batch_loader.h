@@ -21,6 +21,7 @@ struct StepData {
   std::vector<model::Batch> micro;
   int64_t label_tokens = 0;  // over all micro-batches
   int64_t source_tokens = 0;
+  int64_t padded_tokens = 0;  // source and decoder input positions, PAD included
 };
 
 struct LoaderShape {

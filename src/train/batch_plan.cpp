@@ -48,6 +48,69 @@ BatchPlan::BatchPlan(std::vector<uint32_t> lengths, int64_t global_batch, uint64
                                      std::to_string(global_batch_) + " (lower train.batch_size or use more data)");
 }
 
+BatchPlan BatchPlan::token_budget(std::vector<uint32_t> sizes, int64_t max_tokens, int64_t slots, uint64_t seed) {
+  if (max_tokens < 1 || slots < 1) throw Error("batch plan", "token budget and slots must be positive");
+  for (size_t i = 0; i < sizes.size(); ++i)
+    if (int64_t(sizes[i]) > max_tokens)
+      throw Error("batch plan", "example " + std::to_string(i) + " has " + std::to_string(sizes[i]) +
+                                    " tokens, more than train.max_tokens " + std::to_string(max_tokens));
+  BatchPlan plan;
+  plan.lengths_ = std::move(sizes);
+  plan.seed_ = seed;
+  plan.max_tokens_ = max_tokens;
+  plan.slots_ = slots;
+  // The cut depends only on the sorted sizes, so every epoch has as many batches.
+  plan.build_budget_epoch(0);
+  plan.budget_steps_ = int64_t(plan.starts_.size() - 1) / slots;
+  if (plan.budget_steps_ < 1)
+    throw Error("training data", std::to_string(plan.lengths_.size()) + " examples make fewer than " +
+                                     std::to_string(slots) + " batches of train.max_tokens " +
+                                     std::to_string(max_tokens) + " (lower it or use more data)");
+  return plan;
+}
+
+int64_t BatchPlan::batches_per_epoch() const {
+  if (max_tokens_ == 0) return int64_t(lengths_.size()) / global_batch_;
+  return budget_steps_;
+}
+
+void BatchPlan::build_budget_epoch(int64_t epoch) const {
+  if (cached_epoch_ == epoch) return;
+  std::mt19937_64 rng(mix_seed(seed_, uint64_t(epoch)));
+  std::vector<uint32_t> perm(lengths_.size());
+  std::iota(perm.begin(), perm.end(), 0u);
+  fisher_yates(perm, rng);
+  std::stable_sort(perm.begin(), perm.end(), [&](uint32_t a, uint32_t b) { return lengths_[a] < lengths_[b]; });
+  // Greedy cut: sorted ascending, so the newest example is the batch's longest.
+  std::vector<size_t> starts{0};
+  for (size_t i = 0; i < perm.size(); ++i) {
+    const size_t n = i - starts.back() + 1;
+    if (n > 1 && int64_t(n) * int64_t(lengths_[perm[i]]) > max_tokens_) starts.push_back(i);
+  }
+  starts.push_back(perm.size());
+  const size_t n_batches = starts.size() - 1;
+  std::vector<size_t> batch_order(n_batches);
+  std::iota(batch_order.begin(), batch_order.end(), size_t(0));
+  fisher_yates(batch_order, rng);
+  order_.clear();
+  order_.reserve(perm.size());
+  starts_.assign(1, 0);
+  for (size_t b : batch_order) {
+    order_.insert(order_.end(), perm.begin() + long(starts[b]), perm.begin() + long(starts[b + 1]));
+    starts_.push_back(order_.size());
+  }
+  cached_epoch_ = epoch;
+}
+
+std::vector<uint32_t> BatchPlan::slot(int64_t epoch, int64_t cursor, int64_t slot) const {
+  if (max_tokens_ == 0) throw Error("batch plan", "slots need a token budget");
+  if (cursor < 0 || cursor >= batches_per_epoch() || slot < 0 || slot >= slots_)
+    throw Error("batch plan", "cursor or slot out of range");
+  build_budget_epoch(epoch);
+  const size_t k = size_t(cursor * slots_ + slot);
+  return std::vector<uint32_t>(order_.begin() + long(starts_[k]), order_.begin() + long(starts_[k + 1]));
+}
+
 void BatchPlan::build_epoch(int64_t epoch) const {
   if (cached_epoch_ == epoch) return;
   std::mt19937_64 rng(mix_seed(seed_, uint64_t(epoch)));
@@ -80,6 +143,11 @@ void BatchPlan::build_epoch(int64_t epoch) const {
 
 std::vector<uint32_t> BatchPlan::global_batch(int64_t epoch, int64_t cursor) const {
   if (cursor < 0 || cursor >= batches_per_epoch()) throw Error("batch plan", "cursor out of range");
+  if (max_tokens_ > 0) {
+    build_budget_epoch(epoch);
+    const size_t k = size_t(cursor * slots_);
+    return std::vector<uint32_t>(order_.begin() + long(starts_[k]), order_.begin() + long(starts_[k + size_t(slots_)]));
+  }
   build_epoch(epoch);
   auto first = order_.begin() + cursor * global_batch_;
   return std::vector<uint32_t>(first, first + global_batch_);

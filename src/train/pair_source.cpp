@@ -1,5 +1,6 @@
 #include "accompanist/train/pair_source.h"
 
+#include <algorithm>
 #include <random>
 
 #include "accompanist/data/corpus.h"
@@ -17,6 +18,8 @@ class CorpusPairs final : public PairSource {
     return {std::vector<int64_t>(s.begin(), s.end()), std::vector<int64_t>(t.begin(), t.end())};
   }
   uint32_t cost(size_t i) const override { return uint32_t(split_.source(i).size + split_.target(i).size); }
+  uint32_t source_length(size_t i) const override { return uint32_t(split_.source(i).size); }
+  uint32_t target_length(size_t i) const override { return uint32_t(split_.target(i).size); }
 
  private:
   const data::CorpusSplit& split_;
@@ -37,6 +40,8 @@ class SyntheticPairs final : public PairSource {
     return ex;
   }
   uint32_t cost(size_t) const override { return uint32_t(2 * length_); }
+  uint32_t source_length(size_t) const override { return uint32_t(length_); }
+  uint32_t target_length(size_t) const override { return uint32_t(length_); }
 
  private:
   size_t count_;
@@ -50,6 +55,13 @@ class SyntheticPairs final : public PairSource {
 std::vector<uint32_t> PairSource::costs() const {
   std::vector<uint32_t> out(size());
   for (size_t i = 0; i < out.size(); ++i) out[i] = cost(i);
+  return out;
+}
+
+std::vector<uint32_t> PairSource::budget_sizes(int64_t max_len) const {
+  std::vector<uint32_t> out(size());
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = uint32_t(std::min<int64_t>(max_len, std::max<int64_t>(source_length(i), int64_t(target_length(i)) + 1)));
   return out;
 }
 

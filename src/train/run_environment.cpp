@@ -1,7 +1,6 @@
 #include "run_environment.h"
 
 #include <ATen/Parallel.h>
-#include <ATen/autocast_mode.h>
 #include <spdlog/spdlog.h>
 #include <torch/version.h>
 
@@ -39,28 +38,6 @@ torch::Device configure_threads_and_device(int threads, const dist::Communicator
                    gpus, comm.backend_name());
   }
   return device;
-}
-
-AutocastScope::AutocastScope(const torch::Device& device, const std::string& precision) {
-  enabled_ = device.is_cuda() && precision != "fp32";
-  if (!enabled_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
-#else
-  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-  at::autocast::set_enabled(true);
-#endif
-}
-
-AutocastScope::~AutocastScope() {
-  if (!enabled_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-  at::autocast::set_enabled(false);
-#endif
-  at::autocast::clear_cache();
 }
 
 }  // namespace acc::train

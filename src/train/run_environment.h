@@ -3,6 +3,8 @@
 
 #include <torch/types.h>
 
+#include "accompanist/model/precision.h"
+
 #include <string>
 
 namespace acc::dist {
@@ -16,17 +18,7 @@ namespace acc::train {
 // for one process (none) when one is visible, the CPU for mpi.
 torch::Device configure_threads_and_device(int threads, const dist::Communicator& comm);
 
-// bf16 autocast for the forward pass on a GPU (precision "auto" or "bf16");
-// nothing on the CPU, where training is fp32.
-class AutocastScope {
- public:
-  AutocastScope(const torch::Device& device, const std::string& precision);
-  ~AutocastScope();
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  bool enabled_ = false;
-};
+// bf16 autocast (model/precision.h): on a GPU, and on a CPU with native bf16.
+using model::AutocastScope;
 
 }  // namespace acc::train

@@ -49,6 +49,8 @@ void write_run_record(const std::string& run_dir, const RunRecord& r) {
   j["threads_per_rank"] = r.threads_per_rank;
   j["parameters"] = r.parameters;
   j["resumed_from"] = r.resumed_from;
+  j["precision"] = r.precision;
+  j["precision_reason"] = r.precision_reason;
   j["git"] = git_revision();
   j["version"] = version();
   j["host"] = host_name();

@@ -17,7 +17,9 @@ struct RunRecord {
   int ranks = 1;
   int threads_per_rank = 1;
   int64_t parameters = 0;
-  std::string resumed_from;  // checkpoint directory, or "" for a fresh start
+  std::string resumed_from;      // checkpoint directory, or "" for a fresh start
+  std::string precision;         // resolved train.precision: fp32 or bf16
+  std::string precision_reason;  // the device and CPU features the choice was made on
 };
 
 // Writes RUN_DIR/run.json atomically (rank 0 only), adding the revision, host

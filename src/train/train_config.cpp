@@ -62,6 +62,7 @@ void DataOptions::visit(util::ConfigVisitor& v) {
 
 void TrainOptions::visit(util::ConfigVisitor& v) {
   v.field("batch_size", batch_size, 1);
+  v.field("max_tokens", max_tokens, 0);
   v.field("accumulation", accumulation, 1, 1 << 16);
   v.field("max_steps", max_steps, 0);
   v.field("optimizer", optimizer, {"adam", "adamw"});
@@ -107,6 +108,9 @@ void TrainConfig::validate() const {
     throw Error("config", "data.corpus: a corpus is required (or data.synthetic_len > 0)");
   if (train.weight_decay > 0 && train.optimizer != "adamw")
     throw Error("config", "train.weight_decay needs train.optimizer: adamw");
+  if (train.max_tokens > 0 && train.max_tokens < data.max_len)
+    throw Error("config", "train.max_tokens: " + std::to_string(train.max_tokens) + " is less than data.max_len " +
+                              std::to_string(data.max_len) + " (a longest example must fit in one batch)");
   model::ModelConfig m = model;
   m.max_len = data.max_len;
   m.validate();

@@ -49,7 +49,8 @@ struct IntervalStats {
   int skipped = 0;
   double loss = 0;
   double grad_norm = 0;
-  int64_t tokens = 0;  // source + label tokens, all ranks
+  int64_t tokens = 0;                        // source + label tokens, all ranks
+  int64_t local_real = 0, local_padded = 0;  // this rank's source + decoder input positions: non-PAD, all
   double data_s = 0, compute_s = 0, comm_s = 0;
   double flops = 0;  // model FLOPs, all ranks
   Clock::time_point start = Clock::now();
@@ -62,6 +63,7 @@ class Trainer {
 
   int run() {
     device_ = configure_threads_and_device(cfg_.train.threads, comm_);
+    resolve_precision();
     open_data();
     std::optional<std::string> resume_dir = find_resume_checkpoint();
     build_model_and_optimizer(resume_dir);
@@ -103,6 +105,17 @@ class Trainer {
     m.vocab_size = vocab_size_;
     m.max_len = cfg_.data.max_len;
     return m;
+  }
+
+  // train.precision auto -> bf16 where the device has native bf16 (model/precision.h).
+  // Every rank must compute alike: one rank without it makes the run fp32.
+  void resolve_precision() {
+    precision_ = model::resolve_precision(cfg_.train.precision, device_);
+    const bool all_bf16 = comm_.allreduce_host(int64_t(precision_ == "bf16" ? 0 : 1), dist::ReduceOp::max) == 0;
+    if (cfg_.train.precision == "auto" && !all_bf16) precision_ = "fp32";
+    if (comm_.rank() == 0)
+      spdlog::info("precision {} (train.precision {}; {})", precision_, cfg_.train.precision,
+                   model::precision_reason(device_));
   }
 
   std::optional<std::string> find_resume_checkpoint() {
@@ -180,9 +193,9 @@ class Trainer {
     if (comm_.rank() == 0) {
       fs::create_directories(fs::path(run_.run_dir) / "samples");
       util::write_file_atomic((fs::path(run_.run_dir) / "config.yaml").string(), util::dump_config(cfg_));
-      write_run_record(run_.run_dir,
-                       {run_.argv, run_.config_file, run_.overrides, comm_.size(), torch::get_num_threads(),
-                        model::parameter_count(model_config()), resume_dir.value_or("")});
+      write_run_record(run_.run_dir, {run_.argv, run_.config_file, run_.overrides, comm_.size(),
+                                      torch::get_num_threads(), model::parameter_count(model_config()),
+                                      resume_dir.value_or(""), precision_, model::precision_reason(device_)});
       store_.remove_stale_staging();
       metrics_.emplace((fs::path(run_.run_dir) / "metrics.jsonl").string(), resumed ? state_.step : -1);
     }
@@ -194,7 +207,10 @@ class Trainer {
   int train_loop() {
     const auto& t = cfg_.train;
     const int64_t global_batch = int64_t(t.batch_size) * comm_.size() * t.accumulation;
-    BatchPlan plan(train_pairs_->costs(), global_batch, t.seed, cfg_.data.group_by_length);
+    BatchPlan plan = t.max_tokens > 0
+                         ? BatchPlan::token_budget(train_pairs_->budget_sizes(cfg_.data.max_len), t.max_tokens,
+                                                   int64_t(comm_.size()) * t.accumulation, t.seed)
+                         : BatchPlan(train_pairs_->costs(), global_batch, t.seed, cfg_.data.group_by_length);
     LoaderShape shape{comm_.rank(),
                       comm_.size(),
                       t.batch_size,
@@ -205,7 +221,10 @@ class Trainer {
                       &bar_counts_};
     BatchLoader loader(*train_pairs_, plan, shape, state_.position);
     dist::GradientBucketer bucketer(*model_, comm_, dist::BucketerOptions::from(cfg_.dist));
-    if (comm_.rank() == 0)
+    if (comm_.rank() == 0 && t.max_tokens > 0)
+      spdlog::info("training: token budget {} per rank and micro-step x {} ranks x {} accumulation, {} steps per epoch",
+                   t.max_tokens, comm_.size(), t.accumulation, plan.batches_per_epoch());
+    else if (comm_.rank() == 0)
       spdlog::info("training: global batch {} ({} per rank x {} ranks x {} accumulation), {} batches per epoch",
                    global_batch, t.batch_size, comm_.size(), t.accumulation, plan.batches_per_epoch());
 
@@ -301,7 +320,7 @@ class Trainer {
   }
 
   torch::Tensor forward(const model::Batch& b) {
-    AutocastScope autocast(device_, cfg_.train.precision);
+    AutocastScope autocast(device_, precision_);
     model::BarIndices bars;
     if (b.source_bars.defined()) bars = {to_device(b.source_bars), to_device(b.target_bars)};
     return model_->forward(to_device(b.source), to_device(b.decoder_input), bars);
@@ -340,6 +359,8 @@ class Trainer {
     s.comm_s += r.comm_s;
     int64_t local_tokens = data.label_tokens + data.source_tokens;
     s.tokens += local_tokens * comm_.size();  // ranks see similar amounts; exact totals are not worth a collective
+    s.local_real += local_tokens;
+    s.local_padded += data.padded_tokens;
     for (const auto& b : data.micro)
       s.flops += comm_.size() * double(b.source.size(0)) *
                  model::training_flops(model_config(), b.source.size(1), b.decoder_input.size(1));
@@ -354,15 +375,17 @@ class Trainer {
     const double loss = s.loss / good;
     const double step_s = elapsed / std::max(1, s.steps);
     const double eta_s = step_s * double(cfg_.train.max_steps - state_.step);
+    // PAD share of rank 0's batches (source + decoder input positions).
+    const double padding = s.local_padded > 0 ? 1.0 - double(s.local_real) / double(s.local_padded) : 0.0;
     if (comm_.rank() == 0) {
       std::string mfu;
       if (device_.is_cuda() && cfg_.train.peak_tflops > 0)
         mfu = fmt::format(" | MFU {:.1f}%", 100.0 * s.flops / elapsed / (cfg_.train.peak_tflops * 1e12 * comm_.size()));
       spdlog::info(
-          "step {}/{} | loss {:.4f} | lr {:.3g} | grad norm {:.3f} | {:.0f} tok/s | ms/step data {:.0f} "
+          "step {}/{} | loss {:.4f} | lr {:.3g} | grad norm {:.3f} | {:.0f} tok/s | pad {:.1f}% | ms/step data {:.0f} "
           "compute {:.0f} comm {:.0f} | ETA {}{}",
-          state_.step, cfg_.train.max_steps, loss, lr, s.grad_norm / good, tokens_per_s, 1e3 * s.data_s / s.steps,
-          1e3 * s.compute_s / s.steps, 1e3 * s.comm_s / s.steps, format_duration(eta_s), mfu);
+          state_.step, cfg_.train.max_steps, loss, lr, s.grad_norm / good, tokens_per_s, 100.0 * padding,
+          1e3 * s.data_s / s.steps, 1e3 * s.compute_s / s.steps, 1e3 * s.comm_s / s.steps, format_duration(eta_s), mfu);
       metrics_->append({{"step", state_.step},
                         {"split", "train"},
                         {"loss", loss},
@@ -373,7 +396,9 @@ class Trainer {
                         {"ms_data", 1e3 * s.data_s / s.steps},
                         {"ms_compute", 1e3 * s.compute_s / s.steps},
                         {"ms_comm", 1e3 * s.comm_s / s.steps},
-                        {"skipped_steps", state_.skipped_steps}});
+                        {"skipped_steps", state_.skipped_steps},
+                        {"padding", padding},
+                        {"precision", precision_}});
     }
     s = IntervalStats{};
   }
@@ -493,6 +518,7 @@ class Trainer {
   dist::Communicator& comm_;
   CheckpointStore store_;
   torch::Device device_{torch::kCPU};
+  std::string precision_ = "fp32";  // resolved train.precision
   std::optional<data::Corpus> corpus_;
   std::unique_ptr<PairSource> train_pairs_, valid_pairs_;
   int vocab_size_ = 0;

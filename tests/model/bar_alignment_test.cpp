@@ -20,6 +20,10 @@
 namespace acc::model {
 namespace {
 
+// Incremental = full forward holds in fp32; on a CPU with native bf16 the
+// incremental decoder's encoder would otherwise run in bf16 (precision.h).
+const bool kFp32Encoder = [] { return setenv("ACCOMPANIST_PRECISION", "fp32", 1) == 0; }();
+
 using testing::random_pairs;
 using testing::random_tokens;
 using testing::ScratchDir;

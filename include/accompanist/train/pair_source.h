@@ -26,7 +26,12 @@ class PairSource {
   virtual TokenExample get(size_t i) const = 0;
   // Source + target tokens of example i (for length grouping).
   virtual uint32_t cost(size_t i) const = 0;
+  virtual uint32_t source_length(size_t i) const = 0;
+  virtual uint32_t target_length(size_t i) const = 0;
   std::vector<uint32_t> costs() const;
+  // fairseq's num_tokens for token budgets: max(source, decoder input) of each
+  // example after cutting to max_len (the decoder input is BOS + target).
+  std::vector<uint32_t> budget_sizes(int64_t max_len) const;
 };
 
 // A view of a loaded corpus split (which must outlive it).

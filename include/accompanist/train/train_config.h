@@ -23,6 +23,9 @@ struct DataOptions {
 
 struct TrainOptions {
   int batch_size = 16;  // per rank; global batch = batch_size x ranks x accumulation
+  // > 0: token-budget batches instead (fairseq's max_tokens): per rank and
+  // micro-step, examples x longest max(source, decoder input) <= max_tokens.
+  int64_t max_tokens = 0;
   int accumulation = 1;
   int64_t max_steps = 20000;
   // Adam (thesis Table 1); weight_decay > 0 with optimizer adamw.
@@ -47,7 +50,7 @@ struct TrainOptions {
   int sample_max_tokens = 512;
   int max_bad_steps = 5;  // NaN/Inf losses in a row before giving up
   int threads = 0;        // torch threads per rank (BLAS single-threaded inside); 0 = cores / ranks on the node
-  std::string precision = "auto";    // auto (bf16 on GPU, fp32 on CPU), fp32, bf16
+  std::string precision = "auto";    // auto (bf16 on a GPU or a CPU with native bf16, else fp32), fp32, bf16
   int64_t check_replicas_every = 0;  // > 0: compare parameter checksums across ranks every N steps (debug, tests)
   double peak_tflops = 989.0;        // per GPU, for MFU (H100 SXM dense bf16); 0 = no MFU
   void visit(util::ConfigVisitor& v);

@@ -1,0 +1,41 @@
+// Relative self-attention computed in query blocks, forward and backward, as
+// one autograd function (the composite path in attention.cpp + relative.cpp
+// stays the reference and the fallback):
+//   out = Drop(softmax(q k^T + S_rel + mask)) v,   q already scaled by 1/sqrt(dk).
+// Per block of `block` query rows: the keys it can see only (causal: the
+// blocks above the diagonal are skipped), the relative term as q_blk times
+// the rel rows of the block's distances, read skewed through a strided view
+// of that small product (no [B, H, L, L+1] pad and reshape), mask, softmax
+// (fp32) and dropout on the block. Backward reuses the block's saved
+// probabilities. fp32, bf16 (matrix products in bf16, softmax in fp32) and
+// double (gradient checks).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace acc::model {
+
+// q, k, v [B, H, L, dk] (self-attention: same L), rel [H, R, dk] (causal) or
+// [H, 2R-1, dk] (bidirectional), mask bool broadcastable to [B, H, L, L]
+// (true = not seen) or undefined. Returns [B, H, L, dk] in q's dtype.
+at::Tensor fused_relative_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                    const at::Tensor& rel, const at::Tensor& mask, bool causal, double dropout,
+                                    bool training, int64_t block = 128);
+
+// Inverted dropout as at::dropout (kept elements scaled by 1/(1-p)), with the
+// mask from a counter-based hash seeded by LibTorch's default generator:
+// at::bernoulli_ draws each element from a serial mt19937 on CPU builds
+// without MKL (~4.5 ns per element, a quarter of a Table 1 training step).
+// Other devices, and p >= 1, use at::dropout.
+at::Tensor fast_dropout(const at::Tensor& x, double p, bool training);
+
+// Whether MultiHeadAttention uses it: "auto" (default; fp32 CPU tensors), "on"
+// (always), "off" (the composite path). The environment variable
+// ACCOMPANIST_FUSED_ATTENTION=auto|on|off sets the initial mode.
+void set_fused_attention_mode(const char* mode);
+const char* fused_attention_mode();
+bool use_fused_attention(const at::Tensor& q);
+
+}  // namespace acc::model
