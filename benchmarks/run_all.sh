@@ -7,8 +7,8 @@
 #                           plus one {"benchmark":"run_all.section"} line per section with its wall time
 #   results.md next to OUT  the markdown tables (benchmarks/results_table.py OUT)
 #   docs/scaling.md         its cost-model section (scripts/scaling_model.py --update; not with --quick)
-# Logs of each section go to WORK/<section>.log. About 8 minutes on 2 cores
-# (--quick: ~3 minutes, smaller sizes, for checking the suite itself; its
+# Logs of each section go to WORK/<section>.log. About 40 minutes on 2 cores,
+# 30 of them the learning benchmark's four training runs (--quick: ~5 minutes, smaller sizes, for checking the suite itself; its
 # tables are marked quick). Run it on an otherwise idle machine: the ratios
 # are measured in the same process or script, the absolute figures are not
 # comparable across machines or loads.
@@ -101,6 +101,17 @@ section allreduce "${mpirun2[@]}" "$bin/bench_dist_allreduce" --max-mib "$ar_mib
 section overlap "${mpirun2[@]}" "$bin/bench_dist_overlap" --steps "$overlap_steps"
 section scaling bash -c "'$root/launch/scaling.sh' --ranks '1 2' --steps $scale_steps --out '$work/scaling' >&2 &&
                          cat '$work/scaling/scaling.jsonl'"
+# Learning: does a trained model follow the part it accompanies (bar alignment off and on)?
+# Synthetic chord songs (transposed to every key) and the Debian corpus as the quickstart preps it.
+if ((quick)); then
+  section learning "$py" "$root/benchmarks/learning/learning.py" --build "$build" --work "$work/learning" --quick \
+    --corpora synthetic --transpose on --variants window
+else
+  section learning bash -c "'$py' '$root/benchmarks/learning/learning.py' --build '$build' --work '$work/learning' \
+      --corpora synthetic --transpose on --variants off,window --samples 60 &&
+    '$py' '$root/benchmarks/learning/learning.py' --build '$build' --work '$work/learning' \
+      --corpora debian --transpose off --variants off,window --samples 40"
+fi
 
 printf '{"benchmark":"run_all","wall_s":%d,"quick":%s,"git":"%s","host":"%s"}\n' "$(( $(date +%s) - suite_start ))" \
   "$([[ $quick == 1 ]] && echo true || echo false)" "$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)" \

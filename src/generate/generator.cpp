@@ -157,6 +157,11 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
             mask[v] = uint8_t(always_allowed_[v] && v < grammar_->grammar.vocab_size() && g_mask[v]);
           allowed = mask.data();
         }
+        if (options_.end_with_source && bars_seen[size_t(b)] < source_bar_total[size_t(b)]) {
+          if (allowed != mask.data()) std::copy(allowed, allowed + vocab, mask.begin());
+          mask[size_t(model::kEos)] = 0;  // too early to end: the source has bars left
+          allowed = mask.data();
+        }
         id = samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), allowed);
         // A token that would open a bar past the source's last one ends the part
         // instead (masking it would leave the model piling notes into the last

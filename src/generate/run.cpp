@@ -284,6 +284,8 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
                       {"prime", g.prime},
                       {"max_tokens", generator.max_tokens()},
                       {"grammar_mask", g.grammar_mask},
+                      {"bars_within_source", g.bars_within_source},
+                      {"end_with_source", g.end_with_source},
                       {"batch_size", g.batch_size}};
   meta["counts"] = summary.counts.to_json();
   meta["seconds"] = summary.seconds;

@@ -110,7 +110,8 @@ TEST(Generator, CachedBatchedGreedyEqualsFullRecompute) {
   o.sampling.temperature = 0;
   o.max_tokens = 30;
   o.batch_size = 3;              // a full batch and a partial one
-  o.bars_within_source = false;  // naive_greedy has no bar limit
+  o.bars_within_source = false;  // naive_greedy has no bar limits
+  o.end_with_source = false;
   Generator gen(model, tok, o);
   const auto cached = gen.generate(reqs);
   o.use_cache = false;
@@ -340,6 +341,40 @@ TEST(Generator, BarAlignedModelCachedEqualsRecompute) {
     bars += count_bars(tok, cached[i].tokens);
   }
   EXPECT_GT(bars, 6);
+}
+
+// A model that loves EOS: without the rule its parts end early; with it
+// every part that ends has as many bars as its source.
+TEST(Generator, DoesNotEndBeforeTheSourceDoes) {
+  const tk::Tokenizer tok = test_tokenizer();
+  auto model = random_model(int64_t(tok.vocab_size()), 10, 64);
+  {
+    torch::NoGradGuard no_grad;
+    model->out_proj->bias[acc::model::kEos] += 6.0;
+    model->out_proj->bias[tk::kBar] += 3.0;
+  }
+  const auto reqs = requests(tok, 8, 10);
+  GenerationOptions o;
+  o.sampling.temperature = 1.0;
+  o.max_tokens = 64;
+  o.end_with_source = false;
+  const auto free = Generator(model, tok, o).generate(reqs);
+  int early = 0;
+  for (size_t i = 0; i < reqs.size(); ++i)
+    early += free[i].ended && count_bars(tok, free[i].tokens) < count_bars(tok, reqs[i].source);
+  EXPECT_GE(early, 4);  // the test can fail
+  o.end_with_source = true;
+  const auto held = Generator(model, tok, o).generate(reqs);
+  int ended = 0;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    if (held[i].ended) {
+      ++ended;
+      EXPECT_EQ(count_bars(tok, held[i].tokens), count_bars(tok, reqs[i].source)) << i;
+    } else {
+      EXPECT_EQ(held[i].tokens.size(), 64u) << i;  // only the token limit stops it earlier
+    }
+  }
+  EXPECT_GE(ended, 4);
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 // the batch. With grammar masking only ids that keep a valid REMI sequence
 // (through their BPE expansion) may be sampled. A generated part never opens
 // more bars than its source has (bars_within_source): sampling a token that
-// would open one ends the part there, as EOS does. Models that align bars
+// would open one ends the part there, as EOS does; nor does it end (EOS)
+// before it has as many bars as the source (end_with_source). Models that align bars
 // get the bar index of every source token and decoder input.
 #pragma once
 
@@ -31,6 +32,10 @@ struct GenerationOptions {
   bool use_cache = true;  // false: a full decoder pass per step (same tokens, slower)
   // No more Bar tokens than the (truncated) source holds; primed tokens are not limited.
   bool bars_within_source = true;
+  // And no fewer: EOS is not sampled before the part has opened as many bars
+  // as its source (fairseq's min_len, counted in bars). The part may still
+  // rest: empty bars are Bar tokens like any other.
+  bool end_with_source = true;
 };
 
 struct GenerationRequest {

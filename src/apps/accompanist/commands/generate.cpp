@@ -20,6 +20,7 @@ struct GenerateArgs {
   acc::generate::GenerateRunOptions run;
   bool greedy = false;
   bool no_cache = false;
+  bool allow_early_end = false;
   bool no_progress = false;
   int threads = 0;
 };
@@ -52,6 +53,8 @@ std::function<int()> setup_generate(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", g.seed, "Seed of the pair choice and of sampling");
   cmd->add_flag("--grammar-mask", g.grammar_mask, "Only sample tokens that keep a valid REMI sequence");
+  cmd->add_flag("--allow-early-end", a->allow_early_end,
+                "Let a part end (EOS) before it has as many bars as its source (by default it may not)");
   cmd->add_option("--batch-size", g.batch_size, "Samples generated together")->check(CLI::PositiveNumber);
   cmd->add_flag("--no-cache", a->no_cache, "Recompute the whole decoder input each step (slow; for checks)");
   cmd->add_option("--render", r.render,
@@ -67,6 +70,7 @@ std::function<int()> setup_generate(CLI::App& app) {
     auto& run = a->run;
     if (a->greedy) run.generation.sampling.temperature = 0;
     run.generation.use_cache = !a->no_cache;
+    run.generation.end_with_source = !a->allow_early_end;
     run.progress = !a->no_progress;
     const auto s = acc::generate::run_generate(run);
     const auto& c = s.counts;
