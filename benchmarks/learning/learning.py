@@ -11,7 +11,7 @@ shuffled figures of the same evaluation come with it (the ceiling and floors).
 
   /usr/bin/python3 benchmarks/learning/learning.py [--build build] [--work DIR]
       [--corpora synthetic,debian] [--variants off,embeddings,bias,window,all]
-      [--transpose on,off] [--steps N] [--songs N] [--samples N] [--quick] > learning.jsonl
+      [--transpose on,off] [--steps N] [--songs N] [--samples N] [--reuse] [--quick] > learning.jsonl
 
 Variants set all of model.bar_alignment.{embeddings,bias,window} explicitly, so
 they do not depend on the defaults in cpu_small.yaml. --steps 0 keeps the
@@ -112,8 +112,10 @@ def one(args, kind, transpose, variant):
     name = f"{kind}-{'t' if transpose else 'n'}-{variant}"
     data = corpus(args, kind, transpose)
     run_dir = os.path.join(args.work, "runs", name)
-    shutil.rmtree(run_dir, ignore_errors=True)
     log = os.path.join(args.work, f"{name}.log")
+    reuse = args.reuse and os.path.isfile(os.path.join(run_dir, "checkpoints", "best", "COMPLETE"))
+    if not reuse:
+        shutil.rmtree(run_dir, ignore_errors=True)
     sets = [f"data.corpus={data}", "train.sample_every=0"]
     sets += [f"model.bar_alignment.{k}={'true' if v else 'false'}" for k, v in VARIANTS[variant].items()]
     if args.steps > 0:
@@ -122,9 +124,13 @@ def one(args, kind, transpose, variant):
            run_dir]
     for s in sets:
         cmd += ["--set", s]
-    t0 = time.time()
-    run(cmd, log)
-    train_s = time.time() - t0
+    if reuse:  # generate and evaluate again; the training time is the run's own
+        with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+            train_s = max(json.loads(line)["time_s"] for line in f)
+    else:
+        t0 = time.time()
+        run(cmd, log)
+        train_s = time.time() - t0
     acc = os.path.join(args.build, "bin", "accompanist")
     samples = os.path.join(args.work, "samples", name)
     report = os.path.join(args.work, "reports", name)
@@ -159,6 +165,8 @@ def main():
     ap.add_argument("--songs", type=int, default=400, help="synthetic chord songs")
     ap.add_argument("--samples", type=int, default=40, help="generated parts per run")
     ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep runs that have a complete best checkpoint in WORK: generate and evaluate again")
     ap.add_argument("--quick", action="store_true", help="60 steps, 8 samples: checks the benchmark itself")
     args = ap.parse_args()
     if args.quick:
