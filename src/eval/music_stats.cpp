@@ -6,6 +6,7 @@
 #include <cmath>
 #include <utility>
 
+#include "accompanist/eval/harmony.h"
 #include "accompanist/util/error.h"
 
 namespace acc::eval {
@@ -79,41 +80,21 @@ std::optional<double> groove_consistency(const std::vector<BarMask>& bars) {
   return 1.0 - distance / double(bars.size() - 1) / double(kPositionsPerBar);
 }
 
-namespace {
-
-// [bar][pitch class] sounding ticks inside each bar; a note spanning a bar
-// line adds to both bars.
-std::vector<std::array<double, 12>> bar_chroma(const std::vector<midi::Note>& notes, int ticks_per_quarter,
-                                               int64_t num_bars) {
-  const int64_t bar_ticks = int64_t(4) * ticks_per_quarter;
-  std::vector<std::array<double, 12>> chroma(size_t(num_bars), std::array<double, 12>{});
-  for (const midi::Note& note : notes) {
-    const int64_t start = std::max<int64_t>(note.start, 0);
-    const int64_t end = std::min(note.end, num_bars * bar_ticks);
-    for (int64_t bar = start / bar_ticks; bar < num_bars && bar * bar_ticks < end; ++bar) {
-      const int64_t lo = std::max(start, bar * bar_ticks);
-      const int64_t hi = std::min(end, (bar + 1) * bar_ticks);
-      if (hi > lo) chroma[size_t(bar)][size_t(((note.pitch % 12) + 12) % 12)] += double(hi - lo);
-    }
-  }
-  return chroma;
-}
-
-}  // namespace
-
 std::optional<double> chroma_agreement(const std::vector<midi::Note>& a, const std::vector<midi::Note>& b,
                                        int ticks_per_quarter, int64_t num_bars) {
   ACC_CHECK(ticks_per_quarter >= 1, "ticks per quarter", "not positive");
-  const auto ca = bar_chroma(a, ticks_per_quarter, num_bars);
-  const auto cb = bar_chroma(b, ticks_per_quarter, num_bars);
+  // [bar][pitch class] sounding ticks (harmony.h: a note across a bar line counts in both).
+  const std::vector<BarChroma> ca = bar_chromas(a, ticks_per_quarter, num_bars);
+  const std::vector<BarChroma> cb = bar_chromas(b, ticks_per_quarter, num_bars);
   double sum = 0.0;
   int bars = 0;
   for (size_t i = 0; i < size_t(std::max<int64_t>(num_bars, 0)); ++i) {
     double dot = 0.0, na = 0.0, nb = 0.0;
     for (size_t pc = 0; pc < 12; ++pc) {
-      dot += ca[i][pc] * cb[i][pc];
-      na += ca[i][pc] * ca[i][pc];
-      nb += cb[i][pc] * cb[i][pc];
+      const double x = double(ca[i][pc]), y = double(cb[i][pc]);
+      dot += x * y;
+      na += x * x;
+      nb += y * y;
     }
     if (na == 0.0 || nb == 0.0) continue;
     sum += dot / std::sqrt(na * nb);

@@ -11,6 +11,7 @@
 #include "accompanist/eval/report.h"
 #include "accompanist/util/file.h"
 #include "eval/piano_roll_svg.h"
+#include "eval/report_json.h"
 
 namespace acc::eval {
 
@@ -29,21 +30,11 @@ figure{margin:10px 0}figure img{max-width:100%;border:1px solid #eee}figcaption{
 .roll-box{overflow-x:auto;border:1px solid #eee;padding:4px}.players{display:flex;gap:24px;flex-wrap:wrap;margin:4px 0}
 .players div{font-size:12px;color:#555}nav a{margin-right:8px}.muted{color:#777})";
 
-std::string num(const json& value, int decimals = 4) {
-  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
-  if (value.is_number()) return fmt::format("{:.{}f}", value.get<double>(), decimals);
-  if (value.is_string()) return escape_html(value.get<std::string>());
-  return "n/a";
-}
+using detail::at;
 
-const json& at(const json& j, std::initializer_list<const char*> path) {
-  static const json null_value;
-  const json* node = &j;
-  for (const char* key : path) {
-    if (!node->is_object() || !node->contains(key)) return null_value;
-    node = &(*node)[key];
-  }
-  return *node;
+// report_json.h's num(), and strings escaped.
+std::string num(const json& value, int decimals = 4) {
+  return value.is_string() ? escape_html(value.get<std::string>()) : detail::num(value, decimals);
 }
 
 std::string base64(const std::vector<uint8_t>& bytes) {

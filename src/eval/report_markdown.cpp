@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "accompanist/eval/report.h"
+#include "eval/report_json.h"
 
 namespace acc::eval {
 
@@ -12,22 +13,8 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// A number with 4 decimals, or "n/a" for null / missing.
-std::string num(const json& value, int decimals = 4) {
-  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
-  if (value.is_number()) return fmt::format("{:.{}f}", value.get<double>(), decimals);
-  return "n/a";
-}
-
-const json& at(const json& j, std::initializer_list<const char*> path) {
-  static const json null_value;
-  const json* node = &j;
-  for (const char* key : path) {
-    if (!node->is_object() || !node->contains(key)) return null_value;
-    node = &(*node)[key];
-  }
-  return *node;
-}
+using detail::at;
+using detail::num;  // 4 decimals, or "n/a" for null / missing
 
 // One row per sample of the per-bar data: a token per bar.
 std::string bar_row(const json& values, bool chords) {
