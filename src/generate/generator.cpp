@@ -81,12 +81,11 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
   const bool aligned = c.bar_alignment.enabled();
   std::vector<int64_t> source_bar_total(static_cast<size_t>(batch), 0);
   torch::Tensor source_bars = torch::zeros({batch, source_len}, long_options);  // [B, S]
-  for (int64_t b = 0; b < batch; ++b) {
-    std::vector<int64_t> idx = model::bar_indices(src + b * source_len, source_len, bar_counts_);
-    std::copy(idx.begin(), idx.end(), source_bars.data_ptr<int64_t>() + b * source_len);
+  int64_t* sbar = source_bars.data_ptr<int64_t>();
+  for (int64_t b = 0; b < batch; ++b)  // one pass: each token's bar, and the row's Bar count at the end
     for (int64_t k = 0; k < source_len; ++k)
-      source_bar_total[size_t(b)] += bar_counts_[size_t(src[b * source_len + k])];
-  }
+      sbar[b * source_len + k] =
+          model::next_bar_index(source_bar_total[size_t(b)], src[b * source_len + k], bar_counts_);
   source = source.to(device);
   source_bars = aligned ? source_bars.to(device) : torch::Tensor();
 
@@ -122,16 +121,16 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
   }
 
   std::vector<uint8_t> mask(static_cast<size_t>(vocab));
+  // The bar of each active row's last decoder input, [B'] on the device.
+  auto active_bars = [&] {
+    std::vector<int64_t> bars;
+    for (int64_t b : active) bars.push_back(input_bar[size_t(b)]);
+    return torch::tensor(bars, long_options).to(device);
+  };
   for (int64_t t = 0; t < max_tokens_ && !active.empty(); ++t) {
     torch::Tensor logits;  // [B', V]
     if (decoder) {
-      torch::Tensor step_bars;  // [B']
-      if (aligned) {
-        std::vector<int64_t> rows_bar;
-        for (int64_t b : active) rows_bar.push_back(input_bar[size_t(b)]);
-        step_bars = torch::tensor(rows_bar, long_options).to(device);
-      }
-      logits = decoder->step(tokens, step_bars);
+      logits = decoder->step(tokens, aligned ? active_bars() : torch::Tensor());
     } else {
       logits = model_->decode(history, memory, source, {source_bars, history_bars}).select(1, -1);
     }
@@ -151,6 +150,12 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
                   fmt::format("sample {}: prime id {} outside 1..{}", begin + size_t(b), id, vocab - 1));
       } else {
         const uint8_t* allowed = always_allowed_.data();
+        // `mask` as a copy of what is allowed so far, to be narrowed further.
+        auto narrowable = [&] {
+          if (allowed != mask.data()) std::copy(allowed, allowed + vocab, mask.begin());
+          allowed = mask.data();
+          return mask.data();
+        };
         if (grammar_ && !g.grammar_broken) {
           const uint8_t* g_mask = grammar_->grammar.mask(states[size_t(b)]);
           for (size_t v = 0; v < size_t(vocab); ++v)
@@ -158,9 +163,7 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
           allowed = mask.data();
         }
         if (options_.end_with_source && bars_seen[size_t(b)] < source_bar_total[size_t(b)]) {
-          if (allowed != mask.data()) std::copy(allowed, allowed + vocab, mask.begin());
-          mask[size_t(model::kEos)] = 0;  // too early to end: the source has bars left
-          allowed = mask.data();
+          narrowable()[size_t(model::kEos)] = 0;  // too early to end: the source has bars left
         }
         id = samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), allowed);
         // A token that would open a bar past the source's last one ends the part
@@ -173,13 +176,13 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
           if (!grammar_on || grammar_->grammar.may_end(states[size_t(b)])) {
             id = model::kEos;
           } else {
-            if (allowed != mask.data()) std::copy(allowed, allowed + vocab, mask.begin());
+            uint8_t* m = narrowable();
             bool any = false;
             for (size_t v = 0; v < size_t(vocab); ++v) {
-              if (bar_counts_[v] > room) mask[v] = 0;
-              any = any || mask[v];
+              if (bar_counts_[v] > room) m[v] = 0;
+              any = any || m[v];
             }
-            id = any ? samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), mask.data()) : model::kEos;
+            id = any ? samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), m) : model::kEos;
           }
         }
       }
@@ -221,11 +224,7 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
     tokens = next_tokens;
     if (!decoder) {
       history = torch::cat({history, tokens.view({-1, 1})}, 1);  // [B'', t+2]
-      if (aligned) {
-        std::vector<int64_t> rows_bar;
-        for (int64_t b : active) rows_bar.push_back(input_bar[size_t(b)]);
-        history_bars = torch::cat({history_bars, torch::tensor(rows_bar, long_options).to(device).view({-1, 1})}, 1);
-      }
+      if (aligned) history_bars = torch::cat({history_bars, active_bars().view({-1, 1})}, 1);
     }
   }
 }
