@@ -170,10 +170,7 @@ TEST(BarAlignmentModel, NeedsBarIndicesAndUsesThem) {
   Batch b = make_batch(src, tgt, c.max_len, c.vocab_size, &counts);
   EXPECT_THROW(model(b.source, b.decoder_input), acc::Error);
   torch::NoGradGuard no_grad;
-  {
-    torch::NoGradGuard guard;
-    for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.1);  // bar_bias away from zero
-  }
+  testing::perturb_parameters(model);  // bar_bias away from zero
   const BarIndices bars{b.source_bars, b.target_bars};
   torch::Tensor logits = model(b.source, b.decoder_input, bars);  // [1, 6, V]
   // Other bar indices change the logits (embeddings, bias and mask all read them).
@@ -237,10 +234,7 @@ TEST(BarAlignmentModel, IncrementalDecodingEqualsTheFullForward) {
   ModelConfig c = aligned_config();
   Seq2SeqTransformer model(c);
   model->eval();
-  {
-    torch::NoGradGuard guard;
-    for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.1);
-  }
+  testing::perturb_parameters(model);
   const auto counts = test_bar_counts(c.vocab_size);
   std::vector<std::vector<int64_t>> src, tgt;
   for (size_t n : {14, 5, 9}) src.push_back(random_tokens(rng, n, c.vocab_size));
@@ -282,10 +276,7 @@ TEST(BarAlignmentReference, LogitsMatchTheIndependentPythonModel) {
   std::mt19937 rng(26);
   ModelConfig c = aligned_config();
   Seq2SeqTransformer model(c);
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.1);
-  }
+  testing::perturb_parameters(model);
   export_weights(model, dir.file("weights.h5"));
   const auto counts = test_bar_counts(c.vocab_size);
   {

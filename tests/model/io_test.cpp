@@ -221,10 +221,7 @@ TEST(Reference, LogitsMatchTheIndependentPythonModel) {
   ModelConfig c = tiny_config();  // R = 5, max_len 16: distances past R-1 and truncation both occur
   Seq2SeqTransformer model(c);
   // Random LayerNorm parameters and biases so that every weight matters.
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.1);
-  }
+  testing::perturb_parameters(model);
   export_weights(model, dir.file("weights.h5"));
   auto pairs = random_pairs(rng, c, {4, 11, 1, 16, 20, 7}, {9, 3, 15, 0, 6, 22});
   ScoreOptions opts;

@@ -49,6 +49,14 @@ inline std::vector<TokenPair> random_pairs(std::mt19937& rng, const ModelConfig&
   return pairs;
 }
 
+// Adds N(0, 0.1^2) noise to every parameter: LayerNorm weights, biases and
+// zero-initialised ones (bar_bias) then all matter in a comparison.
+template <class Model>
+void perturb_parameters(Model& model) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.1);
+}
+
 // A fresh directory under the system temp dir, removed at the end.
 class ScratchDir {
  public:
