@@ -13,7 +13,7 @@
 namespace acc::generate {
 
 struct Generator::GrammarTables {
-  explicit GrammarTables(const tokenizer::Bpe& bpe) : grammar(bpe) {}
+  GrammarTables(const tokenizer::Bpe& bpe, int max_notes_per_onset) : grammar(bpe, max_notes_per_onset) {}
   tokenizer::Grammar grammar;
 };
 
@@ -27,6 +27,8 @@ Generator::Generator(model::Seq2SeqTransformer model, const tokenizer::Tokenizer
   ACC_CHECK(options_.max_tokens >= 0, "generation", "max tokens must be >= 0");
   ACC_CHECK(options_.prime >= 0, "generation", "prime must be >= 0");
   ACC_CHECK(options_.batch_size > 0, "generation", "batch size must be > 0");
+  ACC_CHECK(options_.max_notes_per_onset == 0 || options_.grammar_mask, "generation",
+            "a limit of notes per onset needs the grammar mask");
   // The decoder reads at most max_len positions: BOS plus max_len - 1 tokens
   // fed back, so max_len tokens can be sampled.
   max_tokens_ = options_.max_tokens == 0 ? c.max_len : std::min(options_.max_tokens, c.max_len);
@@ -34,7 +36,7 @@ Generator::Generator(model::Seq2SeqTransformer model, const tokenizer::Tokenizer
   always_allowed_.assign(size_t(c.vocab_size), 0);
   for (size_t id = 0; id < tokenizer.vocab_size(); ++id) always_allowed_[id] = 1;
   for (tokenizer::TokenId id : {tokenizer::kPad, tokenizer::kBos, tokenizer::kMask}) always_allowed_[size_t(id)] = 0;
-  if (options_.grammar_mask) grammar_ = std::make_unique<GrammarTables>(tokenizer.bpe());
+  if (options_.grammar_mask) grammar_ = std::make_unique<GrammarTables>(tokenizer.bpe(), options_.max_notes_per_onset);
   bar_counts_ = tokenizer.bar_counts();
   bar_counts_.resize(size_t(c.vocab_size), 0);
   model_->eval();
@@ -187,7 +189,10 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
         }
       }
       if (grammar_ && !g.grammar_broken) {
-        states[size_t(b)] = grammar_->grammar.next(states[size_t(b)], tokenizer::TokenId(id));
+        // A primed id comes from a reference, which may stack more notes at an onset than the limit.
+        const tokenizer::Grammar& grammar = grammar_->grammar;
+        states[size_t(b)] = t < prime_len[size_t(b)] ? grammar.next_lenient(states[size_t(b)], tokenizer::TokenId(id))
+                                                     : grammar.next(states[size_t(b)], tokenizer::TokenId(id));
         if (states[size_t(b)] == tokenizer::Grammar::kDead) g.grammar_broken = true;  // only a primed id can do this
       }
       if (id == model::kEos) {

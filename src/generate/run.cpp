@@ -10,7 +10,9 @@
 
 #include "accompanist/audio/render.h"
 #include "accompanist/data/corpus.h"
+#include "accompanist/data/corpus_record.h"
 #include "accompanist/data/prep_config.h"
+#include "accompanist/generate/run_defaults.h"
 #include "accompanist/generate/sources.h"
 #include "accompanist/midi/reader.h"
 #include "accompanist/midi/writer.h"
@@ -48,6 +50,14 @@ std::string split_direction(const std::string& direction, std::string* target) {
             fmt::format("'{}' is not SOURCE->TARGET (e.g. piano->bass)", direction));
   *target = direction.substr(arrow + 2);
   return direction.substr(0, arrow);
+}
+
+// ", grammar mask, at most 1 note per onset", for the log.
+std::string describe_mask(const GenerationOptions& g) {
+  if (!g.grammar_mask) return ", no grammar mask";
+  if (g.max_notes_per_onset == 0) return ", grammar mask";
+  return fmt::format(", grammar mask, at most {} note{} per onset", g.max_notes_per_onset,
+                     g.max_notes_per_onset == 1 ? "" : "s");
 }
 
 // Runs the generator with a progress display in generated tokens; the total
@@ -135,9 +145,12 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
   const std::string tokenizer_sha = util::sha256_hex(tokenizer_text);
   const tokenizer::Tokenizer tok =
       tokenizer::Tokenizer::from_json(tokenizer_text, (fs::path(o.checkpoint) / "tokenizer.json").string());
+  const std::optional<data::CorpusRecord> trained_on = data::read_corpus_record(o.checkpoint);
   std::optional<data::Corpus> corpus;
-  if (!o.corpus.empty()) {
-    corpus.emplace(data::Corpus::open(o.corpus));
+  if (!o.corpus.empty()) corpus.emplace(data::Corpus::open(o.corpus));
+  const std::string direction = resolve_direction(
+      {trained_on, o.checkpoint, o.corpus, corpus ? corpus->direction() : std::string(), o.direction});
+  if (corpus) {
     if (corpus->tokenizer_sha256() != tokenizer_sha)
       throw Error(o.checkpoint,
                   fmt::format("checkpoint tokenizer differs from the corpus tokenizer (sha256 {} vs {} "
@@ -145,10 +158,9 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
                               tokenizer_sha.substr(0, 12), corpus->tokenizer_sha256().substr(0, 12), o.corpus));
   }
   const data::PrepConfig prep = corpus_prep_config(corpus ? &*corpus : nullptr);
-  std::string direction = corpus ? corpus->direction() : o.direction;
-  if (corpus && !o.direction.empty() && o.direction != direction)
-    throw Error("--direction", fmt::format("'{}' differs from the corpus direction '{}'", o.direction, direction));
-  ACC_CHECK(!direction.empty(), "--midi", "needs --corpus or --direction (e.g. piano->bass) to know the parts");
+  GenerationOptions generation = o.generation;
+  generation.max_notes_per_onset =
+      resolve_max_notes_per_onset(o.max_notes_per_onset, generation.grammar_mask, trained_on);
   std::string target_family;
   const std::string source_family = split_direction(direction, &target_family);
 
@@ -168,7 +180,7 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
   if (!from_midi) {
     const data::CorpusSplit& split = corpus->split(o.split);
     ACC_CHECK(!split.empty(), o.corpus, fmt::format("split {} has no pairs", o.split));
-    indices = o.count > 0 ? choose_indices(split.size(), size_t(o.count), o.generation.seed)
+    indices = o.count > 0 ? choose_indices(split.size(), size_t(o.count), generation.seed)
                           : parse_indices(o.indices, split.size());
     for (size_t index : indices) {
       GenerationRequest r;
@@ -198,14 +210,12 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
     ACC_CHECK(!requests.empty(), o.midi, "the source part has no notes in the REMI pitch range 21..108");
   }
 
-  spdlog::info("generate: {} {} from {}, {}{}{}, up to {} tokens each", requests.size(),
-               from_midi ? "windows" : "samples", from_midi ? o.midi : o.corpus + ":" + o.split,
-               o.generation.sampling.describe(),
-               o.generation.prime > 0 ? fmt::format(", prime {}", o.generation.prime) : std::string(),
-               o.generation.grammar_mask ? ", grammar mask" : "",
-               o.generation.max_tokens > 0 ? std::min(o.generation.max_tokens, model->config().max_len)
-                                           : model->config().max_len);
-  Generator generator(model, tok, o.generation);
+  spdlog::info(
+      "generate: {} {} from {}, {}{}{}, up to {} tokens each", requests.size(), from_midi ? "windows" : "samples",
+      from_midi ? o.midi : o.corpus + ":" + o.split, generation.sampling.describe(),
+      generation.prime > 0 ? fmt::format(", prime {}", generation.prime) : std::string(), describe_mask(generation),
+      generation.max_tokens > 0 ? std::min(generation.max_tokens, model->config().max_len) : model->config().max_len);
+  Generator generator(model, tok, generation);
   GenerateRunSummary summary;
   const auto results = generate_with_progress(generator, requests, o.progress, &summary.seconds);
 
@@ -275,7 +285,11 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
     meta["indices"] = indices;
   }
   meta["direction"] = direction;
-  const GenerationOptions& g = o.generation;
+  // What the onset default was chosen from: the checkpoint's training targets (corpus.json).
+  meta["trained_notes_per_onset"] = trained_on && trained_on->target.onsets > 0
+                                        ? nlohmann::ordered_json(trained_on->target.notes_per_onset())
+                                        : nlohmann::ordered_json(nullptr);
+  const GenerationOptions& g = generation;
   meta["sampling"] = {{"temperature", g.sampling.temperature},
                       {"top_k", g.sampling.top_k},
                       {"top_p", g.sampling.top_p},
@@ -284,6 +298,7 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
                       {"prime", g.prime},
                       {"max_tokens", generator.max_tokens()},
                       {"grammar_mask", g.grammar_mask},
+                      {"max_notes_per_onset", g.max_notes_per_onset},
                       {"bars_within_source", g.bars_within_source},
                       {"end_with_source", g.end_with_source},
                       {"batch_size", g.batch_size}};

@@ -147,6 +147,12 @@ TEST_F(GenerateCommand, FiveSamplesReadByMidoAndEvaluate) {
   EXPECT_EQ(meta.at("counts").at("samples"), 5);
   EXPECT_EQ(meta.at("sampling").at("top_k"), 3);
   EXPECT_EQ(meta.at("sampling").at("max_tokens"), 48);
+  // The defaults: grammar mask on, and one note per onset since the synthetic
+  // bass lines (the checkpoint's training targets) play one note at a time.
+  EXPECT_EQ(meta.at("sampling").at("grammar_mask"), true);
+  EXPECT_EQ(meta.at("sampling").at("max_notes_per_onset"), 1);
+  EXPECT_DOUBLE_EQ(meta.at("trained_notes_per_onset").get<double>(), 1.0);
+  EXPECT_EQ(meta.at("counts").at("grammar_errors"), 0);
 
   const auto summary = mido_summary(files, dir_);
   ASSERT_TRUE(summary.is_object());
@@ -183,6 +189,7 @@ TEST_F(GenerateCommand, GrammarMaskPrimeAndIndices) {
   ASSERT_EQ(r.rc, 0) << r.out;
   const auto meta = nlohmann::json::parse(read_text((out / "meta.json").string()));
   EXPECT_EQ(meta.at("counts").at("grammar_errors"), 0);
+  EXPECT_EQ(meta.at("sampling").at("grammar_mask"), true);  // --grammar-mask: the default, accepted
   EXPECT_EQ(meta.at("indices"), nlohmann::json({0, 2}));
   const auto lines = jsonl(out / "samples.jsonl");
   ASSERT_EQ(lines.size(), 2u);
@@ -196,6 +203,21 @@ TEST_F(GenerateCommand, GrammarMaskPrimeAndIndices) {
   EXPECT_TRUE(fs::exists(out / "0002.mid"));
 }
 
+// The thesis setting: no mask, hence no notes-per-onset limit either.
+TEST_F(GenerateCommand, NoGrammarMaskAndMaxNotesPerOnset) {
+  const fs::path out = dir_ / "unmasked";
+  CliResult r = accompanist(base_args(out.string()) + " --indices 0,1 --no-grammar-mask");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  auto meta = nlohmann::json::parse(read_text((out / "meta.json").string()));
+  EXPECT_EQ(meta.at("sampling").at("grammar_mask"), false);
+  EXPECT_EQ(meta.at("sampling").at("max_notes_per_onset"), 0);
+  r = accompanist(base_args(out.string()) + " --indices 0,1 --max-notes-per-onset 0");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  meta = nlohmann::json::parse(read_text((out / "meta.json").string()));
+  EXPECT_EQ(meta.at("sampling").at("grammar_mask"), true);
+  EXPECT_EQ(meta.at("sampling").at("max_notes_per_onset"), 0);
+}
+
 TEST_F(GenerateCommand, MidiFileInWindows) {
   std::string song;
   for (const auto& e : fs::recursive_directory_iterator(dir_ / "songs"))
@@ -205,11 +227,14 @@ TEST_F(GenerateCommand, MidiFileInWindows) {
     }
   ASSERT_FALSE(song.empty());
   const fs::path out = dir_ / "frommidi";
-  CliResult r =
-      accompanist("generate --checkpoint " + checkpoint_ + " --midi " + song + " --direction 'piano->bass' --out " +
-                  out.string() + " --max-tokens 32 --greedy --threads 1 --no-progress");
+  // No --direction: the checkpoint knows it was trained for piano->bass.
+  CliResult r = accompanist("generate --checkpoint " + checkpoint_ + " --midi " + song + " --out " + out.string() +
+                            " --max-tokens 32 --greedy --threads 1 --no-progress");
   ASSERT_EQ(r.rc, 0) << r.out;
   const auto meta = nlohmann::json::parse(read_text((out / "meta.json").string()));
+  EXPECT_EQ(meta.at("direction"), "piano->bass");
+  EXPECT_EQ(meta.at("sampling").at("grammar_mask"), true);
+  EXPECT_EQ(meta.at("sampling").at("max_notes_per_onset"), 1);
   const auto windows = meta.at("windows").get<size_t>();
   EXPECT_GE(windows, 1u);
   EXPECT_EQ(jsonl(out / "samples.jsonl").size(), meta.at("counts").at("samples").get<size_t>());
@@ -272,6 +297,9 @@ void expect_error(const std::string& args, const std::string& needle, int rc = 1
   EXPECT_NE(r.out.find("error: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(needle), std::string::npos) << "wanted '" << needle << "' in:\n" << r.out;
   EXPECT_EQ(r.out.find("Segmentation"), std::string::npos);
+  if (rc == 1) {
+    EXPECT_EQ(r.out.find("error: "), r.out.rfind("error: ")) << "one error line wanted:\n" << r.out;
+  }
 }
 
 TEST_F(GenerateCommand, BadInput) {
@@ -312,7 +340,30 @@ TEST_F(GenerateCommand, BadInput) {
   expect_error(base_args(out) + " --count 1 --split nope", "--split", 2);
   expect_error(base_args(out) + " --count 1 --top-p 0", "top-p");
   expect_error(base_args(out) + " --count 1 --temperature -1", "temperature", 2);
-  expect_error("generate --checkpoint " + checkpoint_ + " --midi " + junk.string() + " --out " + out, "--direction");
+  // The direction: another than the checkpoint's, from --direction or from the corpus.
+  expect_error(
+      "generate --checkpoint " + checkpoint_ + " --midi " + junk.string() + " --direction 'bass->piano' --out " + out,
+      "error: --direction: 'bass->piano' differs from the direction the checkpoint was trained for, "
+      "'piano->bass'");
+  const std::string flipped = (dir_ / "flipped.h5").string();
+  {
+    acc::data::CorpusWriter w(flipped,
+                              {read_text(checkpoint_ + "/tokenizer.json"), "bass->piano", "window_beats: 96\n"});
+    w.add("valid", {4, 170, 40, 97, 110}, {4, 165, 20, 97, 110}, 0, 0);
+    w.set_songs({"a.mid"});
+    w.commit();
+  }
+  expect_error("generate --checkpoint " + checkpoint_ + " --corpus " + flipped + " --out " + out + " --count 1",
+               "error: --corpus: " + flipped + " is bass->piano, but the checkpoint was trained for piano->bass");
+  // A checkpoint from before corpus.json: the direction must be given, as it used to.
+  const fs::path old = dir_ / "old_checkpoint";
+  fs::copy(checkpoint_, old, fs::copy_options::recursive);
+  fs::remove(old / "corpus.json");
+  expect_error("generate --checkpoint " + old.string() + " --midi " + junk.string() + " --out " + out,
+               "error: --midi: needs --corpus or --direction");
+  expect_error(base_args(out) + " --count 1 --no-grammar-mask --max-notes-per-onset 1",
+               "error: --max-notes-per-onset: is a rule of the grammar mask");
+  expect_error(base_args(out) + " --count 1 --max-notes-per-onset 8", "error: --max-notes-per-onset: must be 0");
   // An empty split.
   const std::string empty = (dir_ / "empty.h5").string();
   {

@@ -377,4 +377,70 @@ TEST(Generator, DoesNotEndBeforeTheSourceDoes) {
   EXPECT_GE(ended, 4);
 }
 
+// The most notes any onset (Position) of a part holds, from the base expansion.
+int max_notes_at_an_onset(const tk::Tokenizer& tok, const TokenSeq& ids) {
+  int most = 0, here = 0;
+  for (tk::TokenId id : tok.decode_bpe(ids)) {
+    const tk::TokenType type = tk::Vocabulary::type(id);
+    if (type == tk::TokenType::Position || type == tk::TokenType::Bar) here = 0;
+    if (type == tk::TokenType::Pitch) most = std::max(most, ++here);
+  }
+  return most;
+}
+
+// A model that loves Pitch tokens stacks notes at every onset under the plain
+// grammar mask; with one note per onset no onset holds two, and a primed
+// chord neither breaks the mask nor lets the model add to it.
+TEST(Generator, OneNotePerOnsetFromAModelThatStacks) {
+  const tk::Tokenizer tok = test_tokenizer();
+  auto model = random_model(int64_t(tok.vocab_size()), 11, 64);
+  {
+    torch::NoGradGuard no_grad;
+    model->out_proj->bias.slice(0, tk::kPitchBase, tk::kPitchBase + tk::kNumPitches) += 6.0;
+    model->out_proj->bias[acc::model::kEos] -= 10.0;
+  }
+  auto reqs = requests(tok, 8, 11);
+  // A prime that ends on a two-note chord.
+  reqs[0].prime = tok.encode({{45, 90, 0, 192}, {40, 90, 384, 576}, {47, 90, 384, 576}}, 384);
+  ASSERT_EQ(max_notes_at_an_onset(tok, reqs[0].prime), 2);
+  GenerationOptions o;
+  o.sampling.temperature = 1.0;
+  o.max_tokens = 64;
+  o.grammar_mask = true;
+  const auto stacked = Generator(model, tok, o).generate(reqs);
+  int stacking = 0;
+  for (const auto& g : stacked) stacking += max_notes_at_an_onset(tok, g.tokens) >= 2;
+  EXPECT_GE(stacking, 6);  // the test can fail
+
+  o.max_notes_per_onset = 1;
+  const auto single = Generator(model, tok, o).generate(reqs);
+  const tk::Grammar grammar(tok.bpe(), 1);
+  int64_t notes = 0;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EXPECT_EQ(max_notes_at_an_onset(tok, single[i].tokens), 1) << i;
+    EXPECT_NE(grammar.run(single[i].tokens), tk::Grammar::kDead) << i;
+    EXPECT_EQ(acc::generate::decode_part(tok, single[i].tokens).errors, 0) << i;
+    notes += int64_t(acc::generate::decode_part(tok, single[i].tokens).notes.size());
+  }
+  EXPECT_GT(notes, 3 * int64_t(reqs.size()));
+
+  o.prime = 100;  // the whole chord prime: forced, then one note per onset again
+  const auto primed = Generator(model, tok, o).generate({reqs[0]});
+  ASSERT_GT(primed[0].tokens.size(), reqs[0].prime.size());
+  EXPECT_FALSE(primed[0].grammar_broken);
+  const TokenSeq after(primed[0].tokens.begin() + long(reqs[0].prime.size()), primed[0].tokens.end());
+  EXPECT_EQ(max_notes_at_an_onset(tok, primed[0].tokens), 2);  // the primed chord only
+  EXPECT_NE(tk::Grammar(tok.bpe()).run(primed[0].tokens), tk::Grammar::kDead);
+  int64_t added_to_chord = 0;  // pitches sampled before the chord's onset is left
+  for (tk::TokenId id : tok.decode_bpe(after)) {
+    const tk::TokenType type = tk::Vocabulary::type(id);
+    if (type == tk::TokenType::Position || type == tk::TokenType::Bar) break;
+    added_to_chord += type == tk::TokenType::Pitch;
+  }
+  EXPECT_EQ(added_to_chord, 0);
+
+  o.grammar_mask = false;
+  EXPECT_THROW(Generator(model, tok, o), acc::Error);  // the limit lives in the grammar mask
+}
+
 }  // namespace

@@ -3,10 +3,11 @@
 // with the key/value cache (or by recomputing the whole decoder input, for
 // tests and benchmarks), until EOS or the token limit. Finished rows leave
 // the batch. With grammar masking only ids that keep a valid REMI sequence
-// (through their BPE expansion) may be sampled. A generated part never opens
-// more bars than its source has (bars_within_source): sampling a token that
-// would open one ends the part there, as EOS does; nor does it end (EOS)
-// before it has as many bars as the source (end_with_source). Models that align bars
+// (through their BPE expansion) may be sampled, optionally with at most N
+// notes per onset. A generated part never opens more bars than its source
+// has (bars_within_source): sampling a token that would open one ends the
+// part there, as EOS does; nor does it end (EOS) before it has as many bars
+// as the source (end_with_source). Models that align bars
 // get the bar index of every source token and decoder input.
 #pragma once
 
@@ -28,6 +29,10 @@ struct GenerationOptions {
   // Forced reference tokens at the start (thesis: 50 for bass, 75 for piano).
   int64_t prime = 0;
   bool grammar_mask = false;
+  // With grammar_mask: at most this many notes at one onset (Position), 0 =
+  // unlimited. 1 keeps a bass line from stacking notes where its training
+  // data plays one at a time. Primed tokens may exceed it.
+  int max_notes_per_onset = 0;
   int64_t batch_size = 16;
   bool use_cache = true;  // false: a full decoder pass per step (same tokens, slower)
   // No more Bar tokens than the (truncated) source holds; primed tokens are not limited.

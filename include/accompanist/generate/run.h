@@ -26,8 +26,11 @@ struct GenerateRunOptions {
   // A MIDI file: its source part (the direction's source family, or --part TRACK:CHANNEL).
   std::string midi;
   std::string part;
-  std::string direction;  // needed with --midi when there is no --corpus
+  std::string direction;  // default: the checkpoint's (corpus.json), else the corpus's
   GenerationOptions generation;
+  // -1: from the checkpoint (1 when its training targets play one note at a
+  // time, see run_defaults.h); else generation.max_notes_per_onset is this.
+  int max_notes_per_onset = -1;
   std::string render;  // "" or "wav"
   std::string fluidsynth = "/usr/bin/fluidsynth";
   std::string soundfont = "/usr/share/sounds/sf2/FluidR3_GM.sf2";

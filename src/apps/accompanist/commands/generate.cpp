@@ -2,7 +2,9 @@
 // --count N --out DIR [--top-k K] [--top-p P] [--temperature T] [--prime N]
 // [--seed S] (SPEC section 9), plus --indices, --midi FILE.mid [--part
 // TRACK:CHANNEL] [--direction A->B], --typical-p, --greedy, --max-tokens,
-// --grammar-mask, --batch-size, --no-cache, --render wav, --threads.
+// --no-grammar-mask, --max-notes-per-onset, --batch-size, --no-cache,
+// --render wav, --threads. The direction and the notes-per-onset limit
+// default to what the checkpoint was trained on (run_defaults.h).
 // Writes DIR/NNNN.mid, DIR/samples.jsonl and DIR/meta.json (acc::generate::run_generate).
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
@@ -21,6 +23,8 @@ struct GenerateArgs {
   bool greedy = false;
   bool no_cache = false;
   bool allow_early_end = false;
+  bool grammar_mask = false;  // the old opt-in flag, now the default: accepted, no effect
+  bool no_grammar_mask = false;
   bool no_progress = false;
   int threads = 0;
 };
@@ -39,7 +43,8 @@ std::function<int()> setup_generate(CLI::App& app) {
   cmd->add_option("--indices", r.indices, "Comma-separated pair indices instead of --count (e.g. 3,7,9)");
   cmd->add_option("--midi", r.midi, "Generate for the source part of this MIDI file (whole song, in windows)");
   cmd->add_option("--part", r.part, "With --midi: the source part as TRACK:CHANNEL (default: the source family)");
-  cmd->add_option("--direction", r.direction, "With --midi and no --corpus: SOURCE->TARGET, e.g. piano->bass");
+  cmd->add_option("--direction", r.direction,
+                  "SOURCE->TARGET, e.g. piano->bass (default: the checkpoint's, else the corpus's; must agree)");
   cmd->add_option("--top-k", g.sampling.top_k, "Sample among the k most likely tokens (0 = off; thesis 3)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--top-p", g.sampling.top_p, "Nucleus sampling mass (1 = off)")->check(CLI::Range(0.0, 1.0));
@@ -52,7 +57,16 @@ std::function<int()> setup_generate(CLI::App& app) {
   cmd->add_option("--max-tokens", g.max_tokens, "Token limit per sample (0 = the model's max_len)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", g.seed, "Seed of the pair choice and of sampling");
-  cmd->add_flag("--grammar-mask", g.grammar_mask, "Only sample tokens that keep a valid REMI sequence");
+  auto* mask_on =
+      cmd->add_flag("--grammar-mask", a->grammar_mask, "The default (kept for old scripts): grammar masking is on");
+  cmd->add_flag("--no-grammar-mask", a->no_grammar_mask,
+                "Sample from every token, grammatical or not (the thesis's setting); by default only tokens that keep "
+                "a valid REMI sequence may be sampled")
+      ->excludes(mask_on);
+  cmd->add_option("--max-notes-per-onset", r.max_notes_per_onset,
+                  "At most N notes at one onset, 0 = unlimited, up to 7 (default: 1 when the checkpoint's training "
+                  "targets average under 1.25 notes per onset, else unlimited; needs the grammar mask)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--allow-early-end", a->allow_early_end,
                 "Let a part end (EOS) before it has as many bars as its source (by default it may not)");
   cmd->add_option("--batch-size", g.batch_size, "Samples generated together")->check(CLI::PositiveNumber);
@@ -70,6 +84,7 @@ std::function<int()> setup_generate(CLI::App& app) {
     auto& run = a->run;
     if (a->greedy) run.generation.sampling.temperature = 0;
     run.generation.use_cache = !a->no_cache;
+    run.generation.grammar_mask = !a->no_grammar_mask;
     run.generation.end_with_source = !a->allow_early_end;
     run.progress = !a->no_progress;
     const auto s = acc::generate::run_generate(run);
