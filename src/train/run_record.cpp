@@ -51,6 +51,9 @@ void write_run_record(const std::string& run_dir, const RunRecord& r) {
   j["resumed_from"] = r.resumed_from;
   j["precision"] = r.precision;
   j["precision_reason"] = r.precision_reason;
+  if (!r.init_from.empty())
+    j["init_from"] = {
+        {"checkpoint", r.init_from}, {"step", r.init_from_step}, {"parameters_sha256", r.init_parameters_sha256}};
   j["git"] = git_revision();
   j["version"] = version();
   j["host"] = host_name();

@@ -20,6 +20,11 @@ struct RunRecord {
   std::string resumed_from;      // checkpoint directory, or "" for a fresh start
   std::string precision;         // resolved train.precision: fp32 or bf16
   std::string precision_reason;  // the device and CPU features the choice was made on
+  // train.init_from when it applied (a fresh start): the checkpoint, its step
+  // and the sha256 of the parameters the run started with (before any step).
+  std::string init_from;
+  int64_t init_from_step = 0;
+  std::string init_parameters_sha256;
 };
 
 // Writes RUN_DIR/run.json atomically (rank 0 only), adding the revision, host

@@ -91,6 +91,7 @@ void TrainOptions::visit(util::ConfigVisitor& v) {
   v.field("precision", precision, {"auto", "fp32", "bf16"});
   v.field("check_replicas_every", check_replicas_every, 0);
   v.field("peak_tflops", peak_tflops, 0.0);
+  v.field("init_from", init_from);
 }
 
 void TrainConfig::visit(util::ConfigVisitor& v) {

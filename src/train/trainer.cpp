@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "accompanist/data/corpus.h"
+#include "accompanist/data/corpus_record.h"
 #include "accompanist/dist/communicator.h"
 #include "accompanist/dist/gradient_bucketer.h"
 #include "accompanist/model/batch.h"
@@ -26,6 +27,7 @@
 #include "accompanist/util/sha256.h"
 #include "batch_loader.h"
 #include "checkpoint_io.h"
+#include "init_from.h"
 #include "run_environment.h"
 #include "run_record.h"
 #include "sample_writer.h"
@@ -103,9 +105,15 @@ class Trainer {
       train_pairs_ = with_bar_chords(std::move(train_pairs_), tokenizer);
       valid_pairs_ = with_bar_chords(std::move(valid_pairs_), tokenizer);
     }
-    if (comm_.rank() == 0)
+    if (comm_.rank() == 0) {
       spdlog::info("corpus {}: {} train pairs, {} valid pairs, vocabulary {}, {}", cfg_.data.corpus,
                    train_pairs_->size(), valid_pairs_->size(), vocab_size_, corpus_->direction());
+      // Written into every checkpoint: generate's defaults come from it.
+      corpus_record_ = data::describe_corpus(*corpus_);
+      const data::TargetStatistics& t = corpus_record_->target;
+      spdlog::info("train targets: {} notes at {} onsets ({})", t.notes, t.onsets,
+                   t.onsets > 0 ? fmt::format("{:.3f} notes per onset", t.notes_per_onset()) : "no onsets");
+    }
   }
 
   model::ModelConfig model_config() const {
@@ -159,8 +167,7 @@ class Trainer {
                                      " vs " + mc.to_json() + ")");
       model_ = model::load_model(*resume_dir);
     } else {
-      torch::manual_seed(mix_seed(cfg_.train.seed, 0));  // the same initial weights on every rank
-      model_ = model::Seq2SeqTransformer(mc);
+      model_ = initial_model(mc);
       state_.tokenizer_sha256 = tokenizer_sha256_;
     }
     model_->to(device_);
@@ -184,6 +191,8 @@ class Trainer {
       if (!load_rng_state(*resume_dir, comm_.rank(), device_))
         torch::manual_seed(mix_seed(cfg_.train.seed, comm_.rank() + 1));
       if (comm_.rank() == 0) spdlog::info("resumed from {} (step {})", *resume_dir, state_.step);
+      if (comm_.rank() == 0 && !cfg_.train.init_from.empty())
+        spdlog::info("train.init_from {} not used: it applies to a fresh start only", cfg_.train.init_from);
     } else {
       // Dropout differs per rank, as in DDP.
       torch::manual_seed(mix_seed(cfg_.train.seed, comm_.rank() + 1));
@@ -196,14 +205,47 @@ class Trainer {
                    mc.vocab_size);
   }
 
+  // Random weights, the same on every rank, or train.init_from's. Every rank
+  // loads and checks the checkpoint, so a mismatch stops all of them alike.
+  model::Seq2SeqTransformer initial_model(const model::ModelConfig& mc) {
+    torch::manual_seed(mix_seed(cfg_.train.seed, 0));
+    if (cfg_.train.init_from.empty()) return model::Seq2SeqTransformer(mc);
+    InitCheckpoint init = load_init_checkpoint(cfg_.train.init_from, mc, tokenizer_sha256_);
+    init_from_step_ = init.step;
+    if (comm_.rank() == 0)
+      spdlog::info(
+          "train.init_from: weights of {} (step {}); optimizer, learning-rate schedule, step count and "
+          "data order start afresh",
+          init.dir, init.step);
+    return init.model;
+  }
+
+  // run.json: how this start came about (run_record.h). Rank 0.
+  RunRecord run_record(const std::optional<std::string>& resume_dir) const {
+    RunRecord record;
+    record.argv = run_.argv;
+    record.config_file = run_.config_file;
+    record.overrides = run_.overrides;
+    record.ranks = comm_.size();
+    record.threads_per_rank = torch::get_num_threads();
+    record.parameters = model::parameter_count(model_config());
+    record.resumed_from = resume_dir.value_or("");
+    record.precision = precision_;
+    record.precision_reason = model::precision_reason(device_);
+    if (!resume_dir && !cfg_.train.init_from.empty()) {
+      record.init_from = fs::absolute(cfg_.train.init_from).string();
+      record.init_from_step = init_from_step_;
+      record.init_parameters_sha256 = dist::parameters_sha256(*model_);  // after the broadcast, before any step
+    }
+    return record;
+  }
+
   void write_run_files(const std::optional<std::string>& resume_dir) {
     const bool resumed = resume_dir.has_value();
     if (comm_.rank() == 0) {
       fs::create_directories(fs::path(run_.run_dir) / "samples");
       util::write_file_atomic((fs::path(run_.run_dir) / "config.yaml").string(), util::dump_config(cfg_));
-      write_run_record(run_.run_dir, {run_.argv, run_.config_file, run_.overrides, comm_.size(),
-                                      torch::get_num_threads(), model::parameter_count(model_config()),
-                                      resume_dir.value_or(""), precision_, model::precision_reason(device_)});
+      write_run_record(run_.run_dir, run_record(resume_dir));
       store_.remove_stale_staging();
       metrics_.emplace((fs::path(run_.run_dir) / "metrics.jsonl").string(), resumed ? state_.step : -1);
     }
@@ -507,6 +549,7 @@ class Trainer {
       util::write_file_atomic(staging + "/trainer_state.json", state_to_json(state_));
       util::write_file_atomic(staging + "/config.yaml", util::dump_config(cfg_));
       if (corpus_) util::write_file_atomic(staging + "/tokenizer.json", corpus_->tokenizer_json());
+      if (corpus_record_) util::write_file_atomic(staging + "/" + data::kCorpusRecordFile, corpus_record_->to_json());
       store_.commit(step, best_since_checkpoint_, cfg_.train.keep_last);
       spdlog::info("checkpoint {}{} in {:.1f} s", store_.final_dir(step), best_since_checkpoint_ ? " (best)" : "",
                    seconds_since(start));
@@ -539,6 +582,8 @@ class Trainer {
   torch::Device device_{torch::kCPU};
   std::string precision_ = "fp32";  // resolved train.precision
   std::optional<data::Corpus> corpus_;
+  std::optional<data::CorpusRecord> corpus_record_;  // rank 0
+  int64_t init_from_step_ = 0;                       // train.init_from's checkpoint step, when it applied
   std::unique_ptr<PairSource> train_pairs_, valid_pairs_;
   int vocab_size_ = 0;
   std::string tokenizer_sha256_;

@@ -7,6 +7,7 @@
 #include "accompanist/tokenizer/bpe.h"
 #include "accompanist/tokenizer/grammar.h"
 #include "accompanist/tokenizer/remi.h"
+#include "accompanist/util/error.h"
 #include "tokenizer/tokenizer_test_util.h"
 
 namespace acc::tokenizer {
@@ -137,6 +138,63 @@ TEST(Grammar, BpeIdIsAllowedIffItsExpansionIs) {
   ASSERT_EQ(at_start.size(), bpe.vocab_size());
   EXPECT_TRUE(at_start[kBar]);
   EXPECT_FALSE(at_start[Pos(0)]);
+}
+
+// At most N notes at one position: another Pitch after the N-th note group
+// is refused until a Position or Bar opens a new onset; BPE ids are judged by
+// their whole expansion, and primed ids may stack (next_lenient).
+TEST(Grammar, NotesPerOnsetLimit) {
+  Grammar one(Bpe(), 1);
+  Grammar two(Bpe(), 2);
+  Grammar free{Bpe()};
+  auto ok = [](const Grammar& g, const TokenSeq& s) { return g.run(s) != Grammar::kDead; };
+  const TokenSeq chord = {kBar, Pos(0), P(40), kVel, kDur, P(47), kVel, kDur};
+  TokenSeq triad = chord;
+  triad.insert(triad.end(), {P(52), kVel, kDur});
+  EXPECT_TRUE(ok(free, triad));
+  EXPECT_FALSE(ok(one, chord));
+  EXPECT_TRUE(ok(two, chord));
+  EXPECT_FALSE(ok(two, triad));
+  // A new onset starts counting again, in the same bar or the next.
+  EXPECT_TRUE(ok(one, {kBar, Pos(0), P(40), kVel, kDur, Pos(4), P(38), kVel, kDur, kBar, Pos(0), P(36), kVel, kDur}));
+  const Grammar::State after_note = one.run({kBar, Pos(0), P(40), kVel, kDur});
+  EXPECT_TRUE(one.may_end(after_note));
+  for (TokenId id = kPitchBase; id < kPitchBase + kNumPitches; ++id) EXPECT_FALSE(one.allowed(after_note, id));
+  EXPECT_TRUE(one.allowed(after_note, Pos(1)));
+  EXPECT_TRUE(one.allowed(after_note, kBar));
+  EXPECT_TRUE(one.allowed(after_note, kEos));
+  EXPECT_NE(one.describe(after_note).find("note 1 at this onset"), std::string::npos) << one.describe(after_note);
+  EXPECT_EQ(free.num_states(), one.num_states());  // the limit 1 costs no states
+  EXPECT_GT(two.num_states(), one.num_states());
+
+  // A merge (Duration, Pitch) stacks a note: refused at the limit, a merge
+  // (Duration, Position) is not.
+  const TokenId dur_pitch = kBaseVocabSize, dur_pos = kBaseVocabSize + 1;
+  const Bpe bpe({{kDur, P(50)}, {kDur, Pos(9)}});
+  Grammar one_bpe(bpe, 1);
+  const Grammar::State after_pitch = one_bpe.run({kBar, Pos(0), P(40), kVel});
+  EXPECT_FALSE(one_bpe.allowed(after_pitch, dur_pitch));
+  EXPECT_TRUE(one_bpe.allowed(after_pitch, dur_pos));
+  EXPECT_TRUE(Grammar(bpe, 2).allowed(Grammar(bpe, 2).run({kBar, Pos(0), P(40), kVel}), dur_pitch));
+
+  // Primed ids may stack notes; the count stays at the limit, so the next
+  // sampled Pitch at that onset is refused, a new onset is not.
+  Grammar::State s = one_bpe.start();
+  for (TokenId id : TokenSeq{kBar, Pos(0), P(40), kVel, dur_pitch, kVel, kDur}) s = one_bpe.next_lenient(s, id);
+  ASSERT_NE(s, Grammar::kDead);
+  EXPECT_TRUE(one_bpe.may_end(s));
+  EXPECT_FALSE(one_bpe.allowed(s, P(60)));
+  EXPECT_TRUE(one_bpe.allowed(s, Pos(3)));
+  const Grammar::State stacked = one_bpe.next_lenient(s, P(60));
+  ASSERT_NE(stacked, Grammar::kDead);
+  EXPECT_NE(one_bpe.describe(stacked).find("pitch 60, note 1 at this onset"), std::string::npos)
+      << one_bpe.describe(stacked);
+  EXPECT_EQ(one_bpe.next_lenient(s, P(21)), Grammar::kDead);  // other rules still hold (pitches go up)
+  EXPECT_EQ(free.next_lenient(free.run({kBar, Pos(0)}), P(40)), free.next(free.run({kBar, Pos(0)}), P(40)));
+
+  EXPECT_THROW(Grammar(Bpe(), Grammar::kMaxNotesPerOnset + 1), Error);
+  EXPECT_THROW(Grammar(Bpe(), -1), Error);
+  EXPECT_NO_THROW(Grammar(Bpe(), Grammar::kMaxNotesPerOnset));
 }
 
 }  // namespace

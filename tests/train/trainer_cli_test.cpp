@@ -2,6 +2,9 @@
 // crash safety of checkpoints, and clear errors for bad inputs.
 #include <signal.h>
 
+#include <set>
+
+#include "accompanist/dist/gradient_bucketer.h"
 #include "accompanist/train/checkpoint_store.h"
 #include "trainer_test_support.h"
 
@@ -190,6 +193,124 @@ TEST(TrainerCli, BadInputsGiveClearErrors) {
       "tokenizer differs");
   // A fresh run into a directory that holds checkpoints.
   expect_clean_error(run_command(train_command(dir + "/run", sets), 60), "--resume auto");
+}
+
+// ---- train.init_from: pretrain, then fine-tune -------------------------
+
+nlohmann::json json_file(const std::string& path) {
+  return nlohmann::json::parse(read_text(path));
+}
+
+// Adam's step count of every parameter in a checkpoint's optimizer.pt.
+std::set<int64_t> adam_steps(const std::string& checkpoint) {
+  auto model = model::load_model(checkpoint);
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
+  torch::load(adam, checkpoint + "/optimizer.pt");
+  std::set<int64_t> steps;
+  for (const auto& [key, state] : adam.state())
+    steps.insert(static_cast<const torch::optim::AdamParamState&>(*state).step());
+  return steps;
+}
+
+// A pretraining run of 20 steps on one corpus; the fine-tuning corpus has
+// other pairs but the same tokenizer.
+struct Pretrained {
+  std::string dir, checkpoint, finetune_corpus;
+};
+Pretrained pretrain(const std::string& name) {
+  Pretrained p;
+  p.dir = fresh_dir(name);
+  const std::string corpus = write_copy_corpus(p.dir);
+  auto r = run_command(train_command(p.dir + "/pre", "--set data.corpus=" + corpus +
+                                                         " --set train.max_steps=20 --set train.checkpoint_every=20"),
+                       120);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  p.checkpoint = p.dir + "/pre/checkpoints/best";
+  p.finetune_corpus = write_copy_corpus(fresh_dir(name + "_ft"), 0, 60, 12);
+  return p;
+}
+
+// The run starts from the checkpoint's weights (checksummed before any step)
+// with a fresh optimizer (Adam's step 1 after one update, not 21), step count
+// and learning-rate schedule (warmup from its start).
+TEST(TrainerCli, InitFromStartsAFreshRunFromTheWeights) {
+  const Pretrained p = pretrain("init_from");
+  EXPECT_EQ(adam_steps(p.checkpoint), (std::set<int64_t>{20}));
+  const std::string run = p.dir + "/ft";
+  auto r = run_command(
+      train_command(run, "--set data.corpus=" + p.finetune_corpus + " --set train.init_from=" + p.checkpoint +
+                             " --set train.max_steps=1 --set train.log_every=1"
+                             " --set train.warmup_steps=10 --set train.checkpoint_every=1"),
+      120);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("train.init_from: weights of " + p.checkpoint + " (step 20)"), std::string::npos) << r.output;
+  const auto record = json_file(run + "/run.json");
+  ASSERT_TRUE(record.contains("init_from")) << record.dump(2);
+  EXPECT_EQ(record["init_from"]["checkpoint"], p.checkpoint);
+  EXPECT_EQ(record["init_from"]["step"], 20);
+  EXPECT_EQ(record["init_from"]["parameters_sha256"], dist::parameters_sha256(*model::load_model(p.checkpoint)));
+  const std::string first = run + "/checkpoints/step-00000001";
+  EXPECT_EQ(json_file(first + "/trainer_state.json")["step"], 1);
+  EXPECT_EQ(json_file(first + "/trainer_state.json")["epoch"], 0);
+  EXPECT_EQ(adam_steps(first), (std::set<int64_t>{1}));
+  std::istringstream metrics(read_text(run + "/metrics.jsonl"));
+  std::string first_line;
+  std::getline(metrics, first_line);
+  const auto line = nlohmann::json::parse(first_line);
+  EXPECT_EQ(line["step"], 1);
+  EXPECT_DOUBLE_EQ(line["lr"].get<double>(), 1e-3 / 10);          // tiny.yaml's lr, warmup step 1 of 10
+  EXPECT_GT(max_parameter_difference(p.checkpoint, first), 0.0);  // and it trained
+  // corpus.json: what generate takes its defaults from.
+  const auto corpus_record = json_file(first + "/corpus.json");
+  EXPECT_EQ(corpus_record["direction"], "piano->bass");
+  EXPECT_EQ(corpus_record["train_pairs"], 60);
+}
+
+TEST(TrainerCli, InitFromRefusesAnotherModelOrTokenizer) {
+  const Pretrained p = pretrain("init_from_bad");
+  const std::string sets = "--set train.max_steps=2 --set train.init_from=" + p.checkpoint;
+  expect_clean_error(
+      run_command(train_command(p.dir + "/a", sets + " --set data.corpus=" + p.finetune_corpus +
+                                                  " --set model.d_model=48 --set model.ff=96"),
+                  60),
+      "error: train.init_from: " + p.checkpoint +
+          ": the checkpoint's model differs from this run's: d_model 32 (checkpoint) vs 48 (this run), ff 64 vs 96");
+  const std::string other = write_copy_corpus(fresh_dir("init_from_bad_other"), 3);
+  expect_clean_error(run_command(train_command(p.dir + "/b", sets + " --set data.corpus=" + other), 60),
+                     "error: train.init_from: " + p.checkpoint + ": trained with another tokenizer");
+  const std::string partial = p.dir + "/partial";
+  fs::copy(p.checkpoint, partial, fs::copy_options::recursive);
+  fs::remove(partial + "/COMPLETE");
+  expect_clean_error(
+      run_command(train_command(p.dir + "/c", "--set train.max_steps=2 --set data.corpus=" + p.finetune_corpus +
+                                                  " --set train.init_from=" + partial),
+                  60),
+      "error: train.init_from: " + partial + ": incomplete checkpoint");
+  for (const char* d : {"/a", "/b", "/c"}) EXPECT_FALSE(fs::exists(p.dir + d + "/checkpoints")) << d;
+}
+
+// An interrupted fine-tune resumes from its own checkpoint, not from
+// init_from again: 4 + 4 steps give exactly the parameters of 8 steps.
+TEST(TrainerCli, ResumeWinsOverInitFrom) {
+  const Pretrained p = pretrain("init_from_resume");
+  const std::string sets = "--set data.corpus=" + p.finetune_corpus + " --set train.init_from=" + p.checkpoint +
+                           " --set train.checkpoint_every=4 --set train.max_steps=8 --set train.log_every=1";
+  ASSERT_EQ(run_command(train_command(p.dir + "/full", sets), 120).exit_code, 0);
+  auto half = run_command(train_command(p.dir + "/half", sets + " --set train.max_steps=4 --resume auto"), 120);
+  ASSERT_EQ(half.exit_code, 0) << half.output;
+  EXPECT_NE(half.output.find("train.init_from: weights of"), std::string::npos) << half.output;
+  auto rest = run_command(train_command(p.dir + "/half", sets + " --resume auto"), 120);
+  ASSERT_EQ(rest.exit_code, 0) << rest.output;
+  EXPECT_NE(rest.output.find("step-00000004 (step 4)"), std::string::npos) << rest.output;
+  EXPECT_NE(rest.output.find("train.init_from " + p.checkpoint + " not used"), std::string::npos) << rest.output;
+  EXPECT_EQ(
+      max_parameter_difference(p.dir + "/full/checkpoints/step-00000008", p.dir + "/half/checkpoints/step-00000008"),
+      0.0);
+  EXPECT_EQ(losses(p.dir + "/full", "train"), losses(p.dir + "/half", "train"));
+  const auto record = json_file(p.dir + "/half/run.json");
+  EXPECT_FALSE(record.contains("init_from"));
+  EXPECT_NE(record["resumed_from"].get<std::string>().find("step-00000004"), std::string::npos);
+  EXPECT_TRUE(record["history"][0].contains("init_from"));
 }
 
 }  // namespace

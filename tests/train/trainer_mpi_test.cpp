@@ -136,5 +136,27 @@ TEST(TrainerMpi, BadInputsFailOnEveryRankWithoutHanging) {
   expect_clean_failure(mismatch, "differs across ranks");
 }
 
+// train.init_from on two ranks: both start from the checkpoint's weights (and
+// stay identical); a checkpoint of another shape stops both, without a hang.
+TEST(TrainerMpi, InitFromOnTwoRanks) {
+  const std::string dir = fresh_dir("mpi_init_from");
+  const std::string corpus = write_copy_corpus(dir);
+  auto pre = run_command(train_command(dir + "/pre", "--set data.corpus=" + corpus +
+                                                         " --set train.max_steps=4 --set train.checkpoint_every=4"),
+                         120);
+  ASSERT_EQ(pre.exit_code, 0) << pre.output;
+  const std::string checkpoint = dir + "/pre/checkpoints/step-00000004";
+  const std::string sets = "--set data.corpus=" + corpus + " --set train.init_from=" + checkpoint +
+                           " --set train.max_steps=2 --set train.check_replicas_every=1";
+  auto ok = run_command(mpirun2() + " " + train_command(dir + "/ft", sets), 120);
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  const auto record = nlohmann::json::parse(read_text(dir + "/ft/run.json"));
+  EXPECT_EQ(record.at("init_from").at("step"), 4);
+  auto bad = run_command(mpirun2() + " " + train_command(dir + "/bad", sets + " --set model.heads=4"), 90);
+  expect_clean_failure(bad, "error: train.init_from: " + checkpoint +
+                                ": the checkpoint's model differs from this "
+                                "run's: heads 2 (checkpoint) vs 4 (this run)");
+}
+
 }  // namespace
 }  // namespace acc::testing

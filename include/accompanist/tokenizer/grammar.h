@@ -8,6 +8,11 @@
 // rules out repeated notes). The first token is a Bar; BOS is not part of the
 // sequence, PAD and MASK are never allowed.
 //
+// Optionally at most max_notes_per_onset notes at one position (a bass line
+// that plays one note at a time: 1). The count is part of the state, so a BPE
+// id that holds several note groups is judged as a whole; the number of
+// states grows with the limit, hence kMaxNotesPerOnset.
+//
 // A BPE id is allowed iff its whole base expansion is accepted from the
 // current state. All transitions are precomputed, so a step is one table
 // lookup and the mask of allowed ids is a pointer into a table.
@@ -27,7 +32,11 @@ class Grammar {
   using State = uint16_t;
   static constexpr State kDead = 0xFFFF;  // after a token that breaks the grammar
 
-  explicit Grammar(const Bpe& bpe);
+  // Beyond this the states no longer fit in State (0 = unlimited is always possible).
+  static constexpr int kMaxNotesPerOnset = 7;
+
+  // max_notes_per_onset: 0 = unlimited, else 1..kMaxNotesPerOnset (acc::Error otherwise).
+  explicit Grammar(const Bpe& bpe, int max_notes_per_onset = 0);
 
   size_t vocab_size() const { return vocab_; }
   size_t num_states() const { return num_states_; }
@@ -45,14 +54,23 @@ class Grammar {
 
   // The state after a whole prefix (kDead once any token breaks the grammar).
   State run(const TokenSeq& prefix) const;
+  // Like next(), but notes past max_notes_per_onset are accepted (counted as
+  // the limit): for forced (primed) ids, which come from reference parts that
+  // may stack notes. A stacked prime must not switch the mask off for the
+  // rest of the sample. Walks the id's expansion, so it is slower than next().
+  State next_lenient(State s, TokenId id) const;
   // Whether a sequence may end here: after a complete note group or EOS.
   bool may_end(State s) const;
-  // "after Duration at position 3, last pitch 60", for messages and tests.
+  // "after Duration at Position_3, pitch 60", for messages and tests (with a
+  // limit also ", note 2 at this onset").
   std::string describe(State s) const;
+  int max_notes_per_onset() const { return max_notes_; }
 
  private:
-  State base_next(State s, TokenId id) const;
+  State base_next(State s, TokenId id, bool lenient) const;
 
+  Bpe bpe_;  // the expansions, for next_lenient
+  int max_notes_;
   size_t vocab_;
   size_t num_states_;
   std::vector<State> transitions_;  // [state, id]

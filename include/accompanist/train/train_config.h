@@ -53,6 +53,10 @@ struct TrainOptions {
   std::string precision = "auto";    // auto (bf16 on a GPU or a CPU with native bf16, else fp32), fp32, bf16
   int64_t check_replicas_every = 0;  // > 0: compare parameter checksums across ranks every N steps (debug, tests)
   double peak_tflops = 989.0;        // per GPU, for MFU (H100 SXM dense bf16); 0 = no MFU
+  // A complete checkpoint whose weights start a fresh run (pretrain, then
+  // fine-tune); optimizer, schedule, step and data order start anew. "" = off;
+  // a resume (--resume) wins over it.
+  std::string init_from;
   void visit(util::ConfigVisitor& v);
 };
 
