@@ -242,6 +242,7 @@ Evaluation evaluate(const EvaluationInput& input, const EvaluationOptions& optio
                      {"class_entropy", both([](const DecodedPart& p) { return pitch_class_entropy(p.notes); })},
                      {"scale_consistency", both([](const DecodedPart& p) { return scale_consistency(p.notes); })}};
   report["polyphony"] = both([](const DecodedPart& p) { return polyphony(p.notes); });
+  report["notes_per_onset"] = both([](const DecodedPart& p) { return notes_per_onset(p.notes); });
   report["groove_consistency"] = {
       {"reference",
        optional_json(mean_defined(per_sample(analyses, [](auto& a) { return groove_consistency(a.reference_bars); })))},

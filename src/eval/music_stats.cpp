@@ -48,6 +48,15 @@ std::optional<double> scale_consistency(const std::vector<midi::Note>& notes) {
   return double(best) / double(notes.size());
 }
 
+std::optional<double> notes_per_onset(const std::vector<midi::Note>& notes) {
+  if (notes.empty()) return std::nullopt;
+  std::vector<int64_t> onsets;
+  for (const midi::Note& note : notes) onsets.push_back(note.start);
+  std::sort(onsets.begin(), onsets.end());
+  const auto distinct = std::unique(onsets.begin(), onsets.end()) - onsets.begin();
+  return double(notes.size()) / double(distinct);
+}
+
 std::optional<double> polyphony(const std::vector<midi::Note>& notes) {
   std::vector<std::pair<int64_t, int64_t>> spans;
   double total = 0.0;

@@ -130,6 +130,7 @@ void summary_tables(std::ostringstream& h, const json& r) {
                              {"pitch-class entropy (bits)", &at(r, {"pitch", "class_entropy"})},
                              {"scale consistency", &at(r, {"pitch", "scale_consistency"})},
                              {"polyphony", &at(r, {"polyphony"})},
+                             {"notes per onset", &at(r, {"notes_per_onset"})},
                              {"groove consistency", &at(r, {"groove_consistency"})},
                              {"chroma agreement with the source", &at(r, {"chroma_agreement"})}}) {
     table_row(h, label, {num(at(*node, {"reference"})), num(at(*node, {"generated"}))});

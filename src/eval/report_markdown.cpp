@@ -127,6 +127,7 @@ std::string render_markdown(const json& r) {
   row("pitch-class entropy (bits)", at(r, {"pitch", "class_entropy"}));
   row("scale consistency", at(r, {"pitch", "scale_consistency"}));
   row("polyphony", at(r, {"polyphony"}));
+  row("notes per onset", at(r, {"notes_per_onset"}));
   row("groove consistency", at(r, {"groove_consistency"}));
   row("chroma agreement with the source", at(r, {"chroma_agreement"}));
   row("empty-bar rate", at(r, {"empty_bar_rate"}));

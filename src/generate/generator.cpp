@@ -7,6 +7,7 @@
 
 #include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/decoding.h"
+#include "accompanist/tokenizer/bar_chords.h"
 #include "accompanist/tokenizer/grammar.h"
 #include "accompanist/util/error.h"
 
@@ -80,7 +81,7 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
     }
   }
   // Musical time: the bar of every source token, and how many bars the source has.
-  const bool aligned = c.bar_alignment.enabled();
+  const bool aligned = c.needs_bars();
   std::vector<int64_t> source_bar_total(static_cast<size_t>(batch), 0);
   torch::Tensor source_bars = torch::zeros({batch, source_len}, long_options);  // [B, S]
   int64_t* sbar = source_bars.data_ptr<int64_t>();
@@ -88,6 +89,22 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
     for (int64_t k = 0; k < source_len; ++k)
       sbar[b * source_len + k] =
           model::next_bar_index(source_bar_total[size_t(b)], src[b * source_len + k], bar_counts_);
+  // Harmony: the chord of every source bar (chord conditioning), per token.
+  const bool chorded = c.chord_conditioning.enabled();
+  std::vector<std::vector<int32_t>> bar_chords(static_cast<size_t>(batch));
+  torch::Tensor source_chords;  // [B, S]
+  if (chorded) {
+    source_chords = torch::zeros({batch, source_len}, long_options);
+    for (int64_t b = 0; b < batch; ++b) {
+      const auto& s = requests[begin + size_t(b)].source;
+      bar_chords[size_t(b)] = tokenizer::bar_chord_ids(
+          tokenizer_, tokenizer::TokenSeq(s.begin(), s.begin() + std::min<int64_t>(int64_t(s.size()), c.max_len)));
+      const auto row = tokenizer::chords_at(std::vector<int64_t>(sbar + b * source_len, sbar + (b + 1) * source_len),
+                                            bar_chords[size_t(b)]);
+      std::copy(row.begin(), row.end(), source_chords.data_ptr<int64_t>() + b * source_len);
+    }
+    source_chords = source_chords.to(device);
+  }
   source = source.to(device);
   source_bars = aligned ? source_bars.to(device) : torch::Tensor();
 
@@ -110,16 +127,17 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
   std::vector<int64_t> active(static_cast<size_t>(batch));  // batch rows still generating, in decoder row order
   for (int64_t b = 0; b < batch; ++b) active[size_t(b)] = b;
   std::unique_ptr<model::IncrementalDecoder> decoder;
-  torch::Tensor history;       // [B', t+1] decoder input for the recomputing path
-  torch::Tensor history_bars;  // [B', t+1] its bar indices (aligned models)
-  torch::Tensor memory;        // [B', S, d] its encoder output (the encoder runs once either way)
+  torch::Tensor history;         // [B', t+1] decoder input for the recomputing path
+  torch::Tensor history_bars;    // [B', t+1] its bar indices (aligned models)
+  torch::Tensor history_chords;  // [B', t+1] the source chord of each position's bar (chord conditioning)
+  torch::Tensor memory;          // [B', S, d] its encoder output (the encoder runs once either way)
   torch::Tensor tokens = torch::full({batch}, model::kBos, long_options).to(device);  // [B']
   if (options_.use_cache)
-    decoder = std::make_unique<model::IncrementalDecoder>(model_, source, max_tokens_, source_bars);
+    decoder = std::make_unique<model::IncrementalDecoder>(model_, source, max_tokens_, source_bars, source_chords);
   else {
     history = tokens.view({batch, 1});
     if (aligned) history_bars = torch::zeros({batch, 1}, long_options).to(device);
-    memory = model_->encode(source, source_bars);
+    memory = model_->encode(source, source_bars, source_chords);
   }
 
   std::vector<uint8_t> mask(static_cast<size_t>(vocab));
@@ -129,12 +147,25 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
     for (int64_t b : active) bars.push_back(input_bar[size_t(b)]);
     return torch::tensor(bars, long_options).to(device);
   };
+  // The source chord of each active row's current bar, [B'] on the device.
+  auto active_chords = [&] {
+    std::vector<int64_t> chords;
+    for (int64_t b : active) {
+      const auto& table = bar_chords[size_t(b)];
+      const int64_t bar = input_bar[size_t(b)];
+      chords.push_back(bar >= 0 && bar < int64_t(table.size()) ? table[size_t(bar)] : 0);
+    }
+    return torch::tensor(chords, long_options).to(device);
+  };
+  if (!decoder && chorded) history_chords = active_chords().view({-1, 1});
   for (int64_t t = 0; t < max_tokens_ && !active.empty(); ++t) {
     torch::Tensor logits;  // [B', V]
     if (decoder) {
-      logits = decoder->step(tokens, aligned ? active_bars() : torch::Tensor());
+      logits =
+          decoder->step(tokens, aligned ? active_bars() : torch::Tensor(), chorded ? active_chords() : torch::Tensor());
     } else {
-      logits = model_->decode(history, memory, source, {source_bars, history_bars}).select(1, -1);
+      logits = model_->decode(history, memory, source, {source_bars, history_bars, source_chords, history_chords})
+                   .select(1, -1);
     }
     const torch::Tensor host = logits.to(torch::kCPU, torch::kFloat).contiguous();
     const float* data = host.data_ptr<float>();
@@ -221,6 +252,10 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
           source_bars = source_bars.index_select(0, rows);
           history_bars = history_bars.index_select(0, rows);
         }
+        if (chorded) {
+          source_chords = source_chords.index_select(0, rows);
+          history_chords = history_chords.index_select(0, rows);
+        }
       }
       std::vector<int64_t> still;
       for (int64_t i : keep) still.push_back(active[size_t(i)]);
@@ -230,6 +265,7 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
     if (!decoder) {
       history = torch::cat({history, tokens.view({-1, 1})}, 1);  // [B'', t+2]
       if (aligned) history_bars = torch::cat({history_bars, active_bars().view({-1, 1})}, 1);
+      if (chorded) history_chords = torch::cat({history_chords, active_chords().view({-1, 1})}, 1);
     }
   }
 }

@@ -18,6 +18,12 @@ void ModelConfig::visit(acc::util::ConfigVisitor& v) {
   // Token ids are stored as uint16 in the corpus; ids 0..3 are special.
   v.field("vocab_size", vocab_size, 4, 65536);
   v.section("bar_alignment", [&] { bar_alignment.visit(v); });
+  v.section("chord_conditioning", [&] { chord_conditioning.visit(v); });
+}
+
+void ChordConditioning::visit(acc::util::ConfigVisitor& v) {
+  v.field("source", source);
+  v.field("target", target);
 }
 
 void BarAlignment::visit(acc::util::ConfigVisitor& v) {
@@ -71,6 +77,8 @@ std::string ModelConfig::to_json() const {
                           {"window_before", a.window_before}, {"window_after", a.window_after}, {"bias", a.bias},
                           {"bias_distance", a.bias_distance}};
   }
+  if (chord_conditioning.enabled())
+    j["chord_conditioning"] = {{"source", chord_conditioning.source}, {"target", chord_conditioning.target}};
   return j.dump();
 }
 
@@ -133,10 +141,22 @@ ModelConfig ModelConfig::from_json(const std::string& text, const std::string& s
         throw acc::Error(source, "model config: unknown key bar_alignment." + key);
     }
   }
+  if (auto cc = j.find("chord_conditioning"); cc != j.end()) {
+    if (!cc->is_object()) throw acc::Error(source, "model config: chord_conditioning: expected an object");
+    for (auto& [key, value] : cc->items()) {
+      bool* out = key == "source"   ? &c.chord_conditioning.source
+                  : key == "target" ? &c.chord_conditioning.target
+                                    : nullptr;
+      if (!out) throw acc::Error(source, "model config: unknown key chord_conditioning." + key);
+      if (!value.is_boolean())
+        throw acc::Error(source, "model config: chord_conditioning." + key + ": expected a boolean");
+      *out = value.get<bool>();
+    }
+  }
   for (auto& [key, value] : j.items()) {
-    static const char* known[] = {"d_model",    "enc_layers",   "dec_layers", "heads",
-                                  "ff",         "dropout",      "max_len",    "max_relative_distance",
-                                  "vocab_size", "bar_alignment"};
+    static const char* known[] = {"d_model",    "enc_layers",    "dec_layers",        "heads",
+                                  "ff",         "dropout",       "max_len",           "max_relative_distance",
+                                  "vocab_size", "bar_alignment", "chord_conditioning"};
     bool found = false;
     for (const char* k : known) found = found || key == k;
     if (!found) throw acc::Error(source, "model config: unknown key " + key);
@@ -153,7 +173,7 @@ bool ModelConfig::operator==(const ModelConfig& o) const {
   return d_model == o.d_model && enc_layers == o.enc_layers && dec_layers == o.dec_layers && heads == o.heads &&
          ff == o.ff && dropout == o.dropout && max_len == o.max_len &&
          max_relative_distance == o.max_relative_distance && vocab_size == o.vocab_size &&
-         bar_alignment == o.bar_alignment;
+         bar_alignment == o.bar_alignment && chord_conditioning == o.chord_conditioning;
 }
 
 }  // namespace acc::model

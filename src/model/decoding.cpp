@@ -6,7 +6,7 @@
 namespace acc::model {
 
 IncrementalDecoder::IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity,
-                                       const torch::Tensor& source_bars)
+                                       const torch::Tensor& source_bars, const torch::Tensor& source_chords)
     : model_(std::move(model)), source_bars_(source_bars) {
   torch::NoGradGuard no_grad;
   const ModelConfig& c = model_->config();
@@ -19,7 +19,7 @@ IncrementalDecoder::IncrementalDecoder(Seq2SeqTransformer model, const torch::Te
     // growing key/value caches, and single-row products gain nothing.
     const torch::Device device = source.device();
     AutocastScope autocast(device, resolve_precision(requested_inference_precision(), device));
-    memory_ = model_->encode(source, source_bars).to(torch::kFloat);  // [B, S, d]
+    memory_ = model_->encode(source, source_bars, source_chords).to(torch::kFloat);  // [B, S, d]
   }
   key_pad_ = source.eq(kPad);  // [B, S]
   for (const auto& module : *model_->decoder->layers) {
@@ -30,17 +30,20 @@ IncrementalDecoder::IncrementalDecoder(Seq2SeqTransformer model, const torch::Te
   }
 }
 
-torch::Tensor IncrementalDecoder::step(const torch::Tensor& tokens, const torch::Tensor& bars) {
+torch::Tensor IncrementalDecoder::step(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                       const torch::Tensor& chords) {
   torch::NoGradGuard no_grad;
   const ModelConfig& c = model_->config();
   ACC_CHECK(position_ < c.max_len, "incremental decoder",
             "position " + std::to_string(position_) + " is past max_len " + std::to_string(c.max_len));
   ACC_CHECK(tokens.dim() == 1 && tokens.size(0) == batch_, "incremental decoder",
             "expected " + std::to_string(batch_) + " tokens");
-  torch::Tensor input = tokens.view({batch_, 1});                                                           // [B, 1]
-  torch::Tensor query_bars = bars.defined() ? bars.view({batch_, 1}) : torch::Tensor();                     // [B, 1]
-  torch::Tensor x = model_->embed(model_->tgt_embed, input, position_, model_->tgt_bar_embed, query_bars);  // [B, 1, d]
-  torch::Tensor pad = tokens.eq(kPad);                                                                      // [B]
+  torch::Tensor input = tokens.view({batch_, 1});                                              // [B, 1]
+  torch::Tensor query_bars = bars.defined() ? bars.view({batch_, 1}) : torch::Tensor();        // [B, 1]
+  torch::Tensor query_chords = chords.defined() ? chords.view({batch_, 1}) : torch::Tensor();  // [B, 1]
+  torch::Tensor x = model_->embed(model_->tgt_embed, input, position_, model_->tgt_bar_embed, query_bars,
+                                  model_->tgt_chord_embed, query_chords);  // [B, 1, d]
+  torch::Tensor pad = tokens.eq(kPad);                                     // [B]
   // The cross-attention mask and bar distances of this position: [B, 1, 1, S], [B, 1, S].
   const CrossBarContext cross = cross_bar_context(c.bar_alignment, key_pad_, query_bars, source_bars_);
   for (size_t i = 0; i < layers_.size(); ++i)

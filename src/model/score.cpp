@@ -56,19 +56,21 @@ ScoreResult score_pairs(Seq2SeqTransformer& model, const std::vector<TokenPair>&
   for (size_t start = 0; start < pairs.size(); start += options.batch_size) {
     const size_t end = std::min(pairs.size(), start + static_cast<size_t>(options.batch_size));
     std::vector<std::vector<int64_t>> sources, targets;
+    BarChords chords;
     for (size_t i = start; i < end; ++i) {
       sources.push_back(pairs[i].source);
       targets.push_back(pairs[i].target);
+      chords.push_back(pairs[i].source_bar_chords);
     }
     Batch batch;
     try {
-      batch = make_batch(sources, targets, config.max_len, config.vocab_size, &options.bar_counts);
+      batch = make_batch(sources, targets, config.max_len, config.vocab_size, &options.bar_counts,
+                         config.chord_conditioning.enabled() ? &chords : nullptr);
     } catch (const acc::Error& e) {
       throw acc::Error("score: pairs " + std::to_string(start) + ".." + std::to_string(end - 1), e.what());
     }
     torch::Tensor labels = batch.labels.to(device);
-    BarIndices bars;
-    if (batch.source_bars.defined()) bars = {batch.source_bars.to(device), batch.target_bars.to(device)};
+    const BarIndices bars = batch_bar_indices(batch, device);
     torch::Tensor logits = model(batch.source.to(device), batch.decoder_input.to(device), bars);  // [B, T, V]
     loss_sum += sequence_loss_sum(logits, labels).item<double>();
     result.label_tokens += batch.label_tokens;

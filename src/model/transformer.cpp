@@ -92,6 +92,11 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) {
   for (int64_t i = 0; i < c.dec_layers; ++i) layers->push_back(DecoderLayer(c));
 }
 
+BarIndices batch_bar_indices(const Batch& batch, const torch::Device& device) {
+  auto move = [&](const at::Tensor& t) { return t.defined() ? t.to(device) : torch::Tensor(); };
+  return {move(batch.source_bars), move(batch.target_bars), move(batch.source_chords), move(batch.target_chords)};
+}
+
 Seq2SeqTransformerImpl::Seq2SeqTransformerImpl(const ModelConfig& config) : config_(config) {
   config_.validate();
   const int64_t d = config_.d_model, V = config_.vocab_size;
@@ -104,6 +109,10 @@ Seq2SeqTransformerImpl::Seq2SeqTransformerImpl(const ModelConfig& config) : conf
     src_bar_embed = register_module("src_bar_embed", torch::nn::Embedding(config_.bar_alignment.max_bars, d));
     tgt_bar_embed = register_module("tgt_bar_embed", torch::nn::Embedding(config_.bar_alignment.max_bars, d));
   }
+  if (config_.chord_conditioning.source)
+    src_chord_embed = register_module("src_chord_embed", torch::nn::Embedding(kChordIds, d));
+  if (config_.chord_conditioning.target)
+    tgt_chord_embed = register_module("tgt_chord_embed", torch::nn::Embedding(kChordIds, d));
   // N(0, 1/d) so that Embed * sqrt(d) has unit scale, comparable to the PE.
   torch::NoGradGuard no_grad;
   src_embed->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(d)));
@@ -111,6 +120,9 @@ Seq2SeqTransformerImpl::Seq2SeqTransformerImpl(const ModelConfig& config) : conf
   // Bar embeddings at a tenth of the tokens' scale: a hint, not a rival to the token identity.
   for (auto* bar : {&src_bar_embed, &tgt_bar_embed})
     if (!bar->is_empty()) (*bar)->weight.normal_(0.0, 0.1 / std::sqrt(static_cast<double>(d)));
+  // Chord embeddings at the tokens' scale: the chord is as much the input as the token is.
+  for (auto* chord : {&src_chord_embed, &tgt_chord_embed})
+    if (!chord->is_empty()) (*chord)->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(d)));
 }
 
 torch::Tensor Seq2SeqTransformerImpl::positions(int64_t offset, int64_t length, const torch::TensorOptions& options) {
@@ -131,13 +143,19 @@ torch::Tensor Seq2SeqTransformerImpl::positions(int64_t offset, int64_t length, 
 }
 
 torch::Tensor Seq2SeqTransformerImpl::embed(torch::nn::Embedding table, const torch::Tensor& tokens, int64_t offset,
-                                            torch::nn::Embedding bar_table, const torch::Tensor& bars) {
+                                            torch::nn::Embedding bar_table, const torch::Tensor& bars,
+                                            torch::nn::Embedding chord_table, const torch::Tensor& chords) {
   torch::Tensor w = table->weight;
   torch::Tensor x = table(tokens);  // [B, L, d]
   if (!bar_table.is_empty()) {
     ACC_CHECK(bars.defined() && bars.sizes() == tokens.sizes(), "model",
               "the model has bar embeddings (model.bar_alignment.embeddings) but no bar indices were given");
     x = x + bar_table(bars.clamp(0, config_.bar_alignment.max_bars - 1));  // [B, L, d]
+  }
+  if (!chord_table.is_empty()) {
+    ACC_CHECK(chords.defined() && chords.sizes() == tokens.sizes(), "model",
+              "the model is conditioned on chords (model.chord_conditioning) but no chord ids were given");
+    x = x + chord_table(chords.clamp(0, kChordIds - 1));  // [B, L, d]
   }
   x = x * std::sqrt(static_cast<double>(config_.d_model)) + positions(offset, tokens.size(1), w.options());
   return maybe_dropout(x, config_.dropout, is_training());
@@ -151,13 +169,15 @@ torch::Tensor Seq2SeqTransformerImpl::causal_mask(int64_t length, const torch::D
   return causal_cache_.narrow(0, 0, length).narrow(1, 0, length).view({1, 1, length, length});
 }
 
-torch::Tensor Seq2SeqTransformerImpl::encode(const torch::Tensor& source, const torch::Tensor& source_bars) {
+torch::Tensor Seq2SeqTransformerImpl::encode(const torch::Tensor& source, const torch::Tensor& source_bars,
+                                             const torch::Tensor& source_chords) {
   ACC_CHECK(source.dim() == 2, "model", "source must be [batch, length]");
   ACC_CHECK(source.size(1) <= config_.max_len, "model",
             "source length " + std::to_string(source.size(1)) + " exceeds max_len " + std::to_string(config_.max_len));
   const int64_t B = source.size(0), S = source.size(1);
-  torch::Tensor mask = source.eq(kPad).view({B, 1, 1, S});                    // [B, 1, 1, S]
-  torch::Tensor x = embed(src_embed, source, 0, src_bar_embed, source_bars);  // [B, S, d]
+  torch::Tensor mask = source.eq(kPad).view({B, 1, 1, S});  // [B, 1, 1, S]
+  torch::Tensor x =
+      embed(src_embed, source, 0, src_bar_embed, source_bars, src_chord_embed, source_chords);  // [B, S, d]
   for (const auto& layer : *encoder->layers) x = layer->as<EncoderLayer>()->forward(x, mask);
   return x;
 }
@@ -173,7 +193,8 @@ torch::Tensor Seq2SeqTransformerImpl::decode(const torch::Tensor& decoder_input,
   const CrossBarContext cross = cross_bar_context(config_.bar_alignment, source.eq(kPad), bars.target, bars.source);
   torch::Tensor self_mask =
       decoder_input.eq(kPad).view({B, 1, 1, T}).logical_or(causal_mask(T, decoder_input.device()));  // [B, 1, T, T]
-  torch::Tensor x = embed(tgt_embed, decoder_input, 0, tgt_bar_embed, bars.target);                  // [B, T, d]
+  torch::Tensor x =
+      embed(tgt_embed, decoder_input, 0, tgt_bar_embed, bars.target, tgt_chord_embed, bars.target_chords);  // [B, T, d]
   for (const auto& layer : *decoder->layers) x = layer->as<DecoderLayer>()->forward(x, self_mask, memory, cross);
   return out_proj(x);  // [B, T, V]
 }
@@ -181,7 +202,7 @@ torch::Tensor Seq2SeqTransformerImpl::decode(const torch::Tensor& decoder_input,
 torch::Tensor Seq2SeqTransformerImpl::forward(const torch::Tensor& source, const torch::Tensor& decoder_input,
                                               const BarIndices& bars) {
   ACC_CHECK(source.size(0) == decoder_input.size(0), "model", "source and decoder input batch sizes differ");
-  return decode(decoder_input, encode(source, bars.source), source, bars);
+  return decode(decoder_input, encode(source, bars.source, bars.source_chords), source, bars);
 }
 
 }  // namespace acc::model

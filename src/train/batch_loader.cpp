@@ -23,6 +23,7 @@ StepData BatchLoader::build(DataPosition position) {
       plan_.has_token_budget() ? std::vector<uint32_t>() : plan_.global_batch(position.epoch, position.cursor);
   for (int micro = 0; micro < shape_.accumulation; ++micro) {
     std::vector<std::vector<int64_t>> sources, targets;
+    model::BarChords chords;
     const std::vector<uint32_t> mine =
         plan_.has_token_budget()
             ? plan_.slot(position.epoch, position.cursor, int64_t(micro) * shape_.world + shape_.rank)
@@ -31,8 +32,10 @@ StepData BatchLoader::build(DataPosition position) {
       TokenExample ex = pairs_.get(i);
       sources.push_back(std::move(ex.source));
       targets.push_back(std::move(ex.target));
+      chords.push_back(std::move(ex.source_bar_chords));
     }
-    model::Batch batch = model::make_batch(sources, targets, shape_.max_len, shape_.vocab_size, shape_.bar_counts);
+    model::Batch batch = model::make_batch(sources, targets, shape_.max_len, shape_.vocab_size, shape_.bar_counts,
+                                           shape_.bar_chords ? &chords : nullptr);
     step.label_tokens += batch.label_tokens;
     step.source_tokens += batch.source_tokens;
     step.padded_tokens += batch.source.numel() + batch.decoder_input.numel();

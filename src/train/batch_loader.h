@@ -33,6 +33,7 @@ struct LoaderShape {
   int64_t vocab_size = 0;
   int depth = 4;                                     // steps prepared ahead
   const std::vector<int32_t>* bar_counts = nullptr;  // Bar tokens per id: batches carry bar indices
+  bool bar_chords = false;                           // batches carry the examples' chord ids (needs bar_counts)
 };
 
 class BatchLoader {

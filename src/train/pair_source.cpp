@@ -4,10 +4,15 @@
 #include <random>
 
 #include "accompanist/data/corpus.h"
+#include "accompanist/midi/chord.h"
+#include "accompanist/model/config.h"
+#include "accompanist/tokenizer/bar_chords.h"
 #include "accompanist/train/batch_plan.h"
 
 namespace acc::train {
 namespace {
+
+static_assert(model::kChordIds == midi::kNumChordIds, "the model's chord embeddings cover every chord id");
 
 class CorpusPairs final : public PairSource {
  public:
@@ -15,7 +20,7 @@ class CorpusPairs final : public PairSource {
   size_t size() const override { return split_.size(); }
   TokenExample get(size_t i) const override {
     data::TokenSpan s = split_.source(i), t = split_.target(i);
-    return {std::vector<int64_t>(s.begin(), s.end()), std::vector<int64_t>(t.begin(), t.end())};
+    return {std::vector<int64_t>(s.begin(), s.end()), std::vector<int64_t>(t.begin(), t.end()), {}};
   }
   uint32_t cost(size_t i) const override { return uint32_t(split_.source(i).size + split_.target(i).size); }
   uint32_t source_length(size_t i) const override { return uint32_t(split_.source(i).size); }
@@ -50,6 +55,28 @@ class SyntheticPairs final : public PairSource {
   uint64_t seed_;
 };
 
+// Computed on each get(): decoding one source is microseconds, and the batch
+// loader calls it on its own thread.
+class ChordedPairs final : public PairSource {
+ public:
+  ChordedPairs(std::unique_ptr<PairSource> pairs, const tokenizer::Tokenizer& tokenizer)
+      : pairs_(std::move(pairs)), tokenizer_(tokenizer) {}
+  size_t size() const override { return pairs_->size(); }
+  TokenExample get(size_t i) const override {
+    TokenExample ex = pairs_->get(i);
+    ex.source_bar_chords =
+        tokenizer::bar_chord_ids(tokenizer_, tokenizer::TokenSeq(ex.source.begin(), ex.source.end()));
+    return ex;
+  }
+  uint32_t cost(size_t i) const override { return pairs_->cost(i); }
+  uint32_t source_length(size_t i) const override { return pairs_->source_length(i); }
+  uint32_t target_length(size_t i) const override { return pairs_->target_length(i); }
+
+ private:
+  std::unique_ptr<PairSource> pairs_;
+  tokenizer::Tokenizer tokenizer_;
+};
+
 }  // namespace
 
 std::vector<uint32_t> PairSource::costs() const {
@@ -71,6 +98,10 @@ std::unique_ptr<PairSource> corpus_pairs(const data::CorpusSplit& split) {
 
 std::unique_ptr<PairSource> synthetic_pairs(size_t count, int length, int vocab_size, uint64_t seed) {
   return std::make_unique<SyntheticPairs>(count, length, vocab_size, seed);
+}
+
+std::unique_ptr<PairSource> with_bar_chords(std::unique_ptr<PairSource> pairs, const tokenizer::Tokenizer& tokenizer) {
+  return std::make_unique<ChordedPairs>(std::move(pairs), tokenizer);
 }
 
 }  // namespace acc::train

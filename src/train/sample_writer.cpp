@@ -23,16 +23,21 @@ void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<
   const bool was_training = model->is_training();
   model->eval();
   std::vector<std::vector<int64_t>> sources, targets;
+  model::BarChords chords;
   for (const auto& ex : examples) {
     sources.push_back(ex.source);
     targets.push_back(ex.target);
+    chords.push_back(ex.source_bar_chords);
   }
   const int64_t max_len = model->config().max_len;
-  model::Batch batch = model::make_batch(sources, targets, max_len, model->config().vocab_size, &bar_counts);
+  const bool chorded = model->config().chord_conditioning.enabled();
+  model::Batch batch = model::make_batch(sources, targets, max_len, model->config().vocab_size, &bar_counts,
+                                         chorded ? &chords : nullptr);
   const int64_t steps = std::min<int64_t>(max_tokens, max_len);
   const bool bars = batch.source_bars.defined();
   model::IncrementalDecoder decoder(model, batch.source.to(device), steps,
-                                    bars ? batch.source_bars.to(device) : torch::Tensor());
+                                    bars ? batch.source_bars.to(device) : torch::Tensor(),
+                                    chorded ? batch.source_chords.to(device) : torch::Tensor());
   const int64_t n = int64_t(examples.size());
   std::vector<std::vector<int64_t>> generated(static_cast<size_t>(n));
   std::vector<bool> done(static_cast<size_t>(n), false);
@@ -40,7 +45,16 @@ void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<
   std::vector<int64_t> bars_seen(size_t(n), 0), bar(size_t(n), 0);  // musical time of each row's last input
   for (int64_t t = 0; t < steps; ++t) {
     torch::Tensor step_bars = bars ? torch::tensor(bar, torch::kInt64).to(device) : torch::Tensor();
-    torch::Tensor next = decoder.step(tokens, step_bars).argmax(-1);  // [B]
+    torch::Tensor step_chords;
+    if (chorded) {
+      std::vector<int64_t> c(size_t(n), 0);
+      for (int64_t i = 0; i < n; ++i) {
+        const auto& table = chords[size_t(i)];
+        if (bar[size_t(i)] < int64_t(table.size())) c[size_t(i)] = table[size_t(bar[size_t(i)])];
+      }
+      step_chords = torch::tensor(c, torch::kInt64).to(device);
+    }
+    torch::Tensor next = decoder.step(tokens, step_bars, step_chords).argmax(-1);  // [B]
     torch::Tensor host = next.to(torch::kCPU);
     bool all_done = true;
     for (int64_t i = 0; i < n; ++i) {

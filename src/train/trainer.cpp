@@ -84,19 +84,27 @@ class Trainer {
       vocab_size_ = cfg_.data.synthetic_vocab;
       train_pairs_ = synthetic_pairs(kSyntheticExamples, cfg_.data.synthetic_len, vocab_size_, cfg_.train.seed);
       valid_pairs_ = synthetic_pairs(4096, cfg_.data.synthetic_len, vocab_size_, cfg_.train.seed + 1);
-      if (cfg_.model.bar_alignment.enabled()) {
+      if (cfg_.model.needs_bars()) {
         bar_counts_ = tokenizer::Tokenizer().bar_counts();  // random ids: only the base Bar id counts
         bar_counts_.resize(size_t(vocab_size_), 0);
+      }
+      if (cfg_.model.chord_conditioning.enabled()) {
+        train_pairs_ = with_bar_chords(std::move(train_pairs_), tokenizer::Tokenizer());
+        valid_pairs_ = with_bar_chords(std::move(valid_pairs_), tokenizer::Tokenizer());
       }
       return;
     }
     corpus_.emplace(data::Corpus::open(cfg_.data.corpus));
     vocab_size_ = corpus_->vocab_size();
     tokenizer_sha256_ = corpus_->tokenizer_sha256();
-    if (cfg_.model.bar_alignment.enabled())
-      bar_counts_ = tokenizer::Tokenizer::from_json(corpus_->tokenizer_json(), cfg_.data.corpus).bar_counts();
+    const auto tokenizer = tokenizer::Tokenizer::from_json(corpus_->tokenizer_json(), cfg_.data.corpus);
+    if (cfg_.model.needs_bars()) bar_counts_ = tokenizer.bar_counts();
     train_pairs_ = corpus_pairs(corpus_->split("train"));
     valid_pairs_ = corpus_pairs(corpus_->split("valid"));
+    if (cfg_.model.chord_conditioning.enabled()) {
+      train_pairs_ = with_bar_chords(std::move(train_pairs_), tokenizer);
+      valid_pairs_ = with_bar_chords(std::move(valid_pairs_), tokenizer);
+    }
     if (comm_.rank() == 0) {
       spdlog::info("corpus {}: {} train pairs, {} valid pairs, vocabulary {}, {}", cfg_.data.corpus,
                    train_pairs_->size(), valid_pairs_->size(), vocab_size_, corpus_->direction());
@@ -260,7 +268,8 @@ class Trainer {
                       cfg_.data.max_len,
                       vocab_size_,
                       cfg_.data.prefetch_batches,
-                      &bar_counts_};
+                      &bar_counts_,
+                      cfg_.model.chord_conditioning.enabled()};
     BatchLoader loader(*train_pairs_, plan, shape, state_.position);
     dist::GradientBucketer bucketer(*model_, comm_, dist::BucketerOptions::from(cfg_.dist));
     if (comm_.rank() == 0 && t.max_tokens > 0)
@@ -364,7 +373,14 @@ class Trainer {
   torch::Tensor forward(const model::Batch& b) {
     AutocastScope autocast(device_, precision_);
     model::BarIndices bars;
-    if (b.source_bars.defined()) bars = {to_device(b.source_bars), to_device(b.target_bars)};
+    if (b.source_bars.defined()) {
+      bars.source = to_device(b.source_bars);
+      bars.target = to_device(b.target_bars);
+    }
+    if (b.source_chords.defined()) {
+      bars.source_chords = to_device(b.source_chords);
+      bars.target_chords = to_device(b.target_chords);
+    }
     return model_->forward(to_device(b.source), to_device(b.decoder_input), bars);
   }
 
@@ -470,15 +486,18 @@ class Trainer {
         break;
       }
       std::vector<std::vector<int64_t>> sources, targets;
+      model::BarChords chords;
       // Rank r takes every world-th example of the batch.
       for (size_t i = begin + size_t(comm_.rank()); i < std::min(picked.size(), begin + size_t(per_batch));
            i += size_t(comm_.size())) {
         TokenExample ex = valid_pairs_->get(picked[i]);
         sources.push_back(std::move(ex.source));
         targets.push_back(std::move(ex.target));
+        chords.push_back(std::move(ex.source_bar_chords));
       }
       if (sources.empty()) continue;
-      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, vocab_size_, &bar_counts_);
+      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, vocab_size_, &bar_counts_,
+                                         cfg_.model.chord_conditioning.enabled() ? &chords : nullptr);
       torch::Tensor logits = forward(b);
       loss_sum += model::sequence_loss_sum(logits.to(torch::kFloat32), to_device(b.labels)).item<double>();
       tokens += b.label_tokens + b.source_tokens;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
@@ -208,8 +209,13 @@ class YamlReader final : public ConfigVisitor {
   static std::string range_text(T min, T max) {
     auto text = [](T v) {
       std::ostringstream os;
-      if (v == std::numeric_limits<T>::max() || v == std::numeric_limits<T>::infinity()) return std::string("inf");
-      if (v == std::numeric_limits<T>::lowest() || v == -std::numeric_limits<T>::infinity()) return std::string("-inf");
+      // numeric_limits<int>::infinity() is 0: compare with it only for floating point.
+      const bool inf = v == std::numeric_limits<T>::max() ||
+                       (std::is_floating_point_v<T> && v == std::numeric_limits<T>::infinity());
+      const bool minus_inf = v == std::numeric_limits<T>::lowest() ||
+                             (std::is_floating_point_v<T> && v == -std::numeric_limits<T>::infinity());
+      if (inf) return std::string("inf");
+      if (minus_inf) return std::string("-inf");
       os << v;
       return os.str();
     };

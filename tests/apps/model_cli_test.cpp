@@ -92,7 +92,7 @@ class ModelCli : public ::testing::Test {
         for (int& x : t) x = id(rng);
         writer.add(split, s, t, i, 0);
         if (std::string(split) == "valid")
-          pairs_.push_back({std::vector<int64_t>(s.begin(), s.end()), std::vector<int64_t>(t.begin(), t.end())});
+          pairs_.push_back({std::vector<int64_t>(s.begin(), s.end()), std::vector<int64_t>(t.begin(), t.end()), {}});
       }
     }
     writer.set_songs({"a.mid", "b.mid", "c.mid", "d.mid", "e.mid"});

@@ -102,6 +102,8 @@ TEST(Evaluation, PerfectModel) {
   EXPECT_DOUBLE_EQ(r["pitch"]["scale_consistency"]["generated"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(r["pitch"]["range"]["generated"].get<double>(), 12.0);
   EXPECT_DOUBLE_EQ(r["polyphony"]["generated"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(r["notes_per_onset"]["generated"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(r["notes_per_onset"]["reference"].get<double>(), 1.0);
   EXPECT_EQ(r["chroma_agreement"]["generated"], r["chroma_agreement"]["reference"]);
   // Harmony: the bass starts every bar on the root of the piano's triad, all chord tones.
   const auto& h = r["harmony"];

@@ -16,6 +16,7 @@ TEST(MusicStats, UndefinedWithoutNotes) {
   EXPECT_FALSE(pitch_class_entropy({}).has_value());
   EXPECT_FALSE(scale_consistency({}).has_value());
   EXPECT_FALSE(polyphony({}).has_value());
+  EXPECT_FALSE(notes_per_onset({}).has_value());
   EXPECT_FALSE(groove_consistency({0x1u}).has_value());
   EXPECT_FALSE(chroma_agreement({note(60, 0, 10)}, {}, 384, 1).has_value());
   EXPECT_FALSE(mean_defined({std::nullopt}).has_value());
@@ -30,6 +31,9 @@ TEST(MusicStats, HandComputedValues) {
   EXPECT_DOUBLE_EQ(*scale_consistency(notes), 1.0);
   // Lengths 100 + 100 + 100 + 100 over the union [0, 150) + [400, 500) = 250.
   EXPECT_DOUBLE_EQ(*polyphony(notes), 400.0 / 250.0);
+  // Onsets 0 (two notes), 50, 400.
+  EXPECT_DOUBLE_EQ(*notes_per_onset(notes), 4.0 / 3.0);
+  EXPECT_DOUBLE_EQ(*notes_per_onset({note(40, 0, 10), note(43, 10, 20)}), 1.0);
   // C, C#, D: no major or natural-minor scale holds three semitones in a row.
   EXPECT_DOUBLE_EQ(*scale_consistency({note(60, 0, 1), note(61, 0, 1), note(62, 0, 1)}), 2.0 / 3.0);
   EXPECT_DOUBLE_EQ(*pitch_class_entropy({note(60, 0, 1), note(72, 5, 9)}), 0.0);

@@ -45,7 +45,7 @@ inline std::vector<TokenPair> random_pairs(std::mt19937& rng, const ModelConfig&
                                            const std::vector<size_t>& tgt_lens) {
   std::vector<TokenPair> pairs;
   for (size_t i = 0; i < src_lens.size(); ++i)
-    pairs.push_back({random_tokens(rng, src_lens[i], c.vocab_size), random_tokens(rng, tgt_lens[i], c.vocab_size)});
+    pairs.push_back({random_tokens(rng, src_lens[i], c.vocab_size), random_tokens(rng, tgt_lens[i], c.vocab_size), {}});
   return pairs;
 }
 

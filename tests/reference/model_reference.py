@@ -17,10 +17,17 @@ unless that hides every key (then none is hidden); `bias` adds
 cross_attn.bar_bias[h, clamp(key bar - query bar, -D, D) + D] after the
 1/sqrt(dk) scaling.
 
+Chord conditioning (model.chord_conditioning, docs/model.md): given the
+chord id of every source bar (--bar-chords, one list per pair), `source` adds
+src_chord_embed[chord of the token's bar] to each source token's embedding and
+`target` adds tgt_chord_embed[chord of the position's bar] to each decoder
+input position's (0 for a bar past the list), before the sqrt(d) scaling.
+Bar indices as above (--bar-counts is required too).
+
 Usage (the C++ tests tests/model/io_test.cpp and bar_alignment_test.cpp run it
 at test time, nothing is committed, so there is nothing to regenerate):
   /usr/bin/python3 tests/reference/model_reference.py \
-      --weights weights.h5 --pairs pairs.h5 [--bar-counts counts.json] --out reference.h5
+      --weights weights.h5 --pairs pairs.h5 [--bar-counts counts.json] [--bar-chords chords.json] --out reference.h5
 weights.h5: `accompanist export` format (SPEC section 9): /weights/<name>
 float32 datasets, root attribute `config` (JSON).
 pairs.h5: groups /pair_NNNN with `source` and `target` token ids (the
@@ -41,13 +48,15 @@ PAD, BOS, EOS = 0, 1, 2
 
 class Reference:
     def __init__(self, path, dtype=torch.float64, bar_counts=None):
+        self.bar_chords = []  # the current pair's chord id per source bar
         with h5py.File(path, "r") as f:
             self.cfg = json.loads(f.attrs["config"])
             self.w = {k: torch.tensor(np.array(v), dtype=dtype) for k, v in f["weights"].items()}
         self.dtype = dtype
         self.bars_cfg = self.cfg.get("bar_alignment", {})
-        if self.bars_cfg and bar_counts is None:
-            raise SystemExit("error: the model aligns bars: --bar-counts is required")
+        self.chords_cfg = self.cfg.get("chord_conditioning", {})
+        if (self.bars_cfg or self.chords_cfg) and bar_counts is None:
+            raise SystemExit("error: the model needs bar indices: --bar-counts is required")
         self.bar_counts = bar_counts or []
 
     def bar_indices(self, tokens):
@@ -76,12 +85,16 @@ class Reference:
                     pe[pos, i + 1] = math.cos(angle)
         return torch.tensor(pe, dtype=self.dtype)
 
-    def embed(self, tokens, table, bar_table=None):
+    def embed(self, tokens, table, bar_table=None, chord_table=None, chord_key=None):
         d = self.cfg["d_model"]
         x = self.w[table][tokens]
         if bar_table is not None and self.bars_cfg.get("embeddings"):
             top = self.bars_cfg["max_bars"] - 1
             x = x + self.w[bar_table][[min(b, top) for b in self.bar_indices(tokens)]]
+        if chord_table is not None and self.chords_cfg.get(chord_key):
+            chords = self.bar_chords
+            ids = [chords[b] if 0 <= b < len(chords) else 0 for b in self.bar_indices(tokens)]
+            x = x + self.w[chord_table][ids]
         return x * math.sqrt(d) + self.positional(len(tokens))
 
     def relative_term(self, q, rel, causal):
@@ -140,13 +153,13 @@ class Reference:
         max_len = cfg["max_len"]
         src = list(source)[:max_len]
         dec_in = ([BOS] + list(target))[:max_len]
-        x = self.embed(src, "src_embed.weight", "src_bar_embed.weight")
+        x = self.embed(src, "src_embed.weight", "src_bar_embed.weight", "src_chord_embed.weight", "source")
         for i in range(cfg["enc_layers"]):
             p = f"encoder.layers.{i}"
             x = self.layer_norm(x + self.attention(x, x, p + ".self_attn", src, "bidir"), p + ".norm1")
             x = self.layer_norm(x + self.ffn(x, p + ".ffn"), p + ".norm2")
         memory = x
-        y = self.embed(dec_in, "tgt_embed.weight", "tgt_bar_embed.weight")
+        y = self.embed(dec_in, "tgt_embed.weight", "tgt_bar_embed.weight", "tgt_chord_embed.weight", "target")
         for i in range(cfg["dec_layers"]):
             p = f"decoder.layers.{i}"
             y = self.layer_norm(y + self.attention(y, y, p + ".self_attn", dec_in, "causal"), p + ".norm1")
@@ -164,15 +177,23 @@ def main():
     ap.add_argument("--pairs", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--bar-counts", help="JSON list: Bar tokens in each id's expansion")
+    ap.add_argument("--bar-chords", help="JSON list of lists: each pair's chord id per source bar")
     args = ap.parse_args()
     counts = None
     if args.bar_counts:
         with open(args.bar_counts) as f:
             counts = [int(c) for c in json.load(f)]
     model = Reference(args.weights, bar_counts=counts)
+    bar_chords = None
+    if args.bar_chords:
+        with open(args.bar_chords) as f:
+            bar_chords = json.load(f)
+    elif model.chords_cfg:
+        raise SystemExit("error: the model is conditioned on chords: --bar-chords is required")
     total, count = 0.0, 0
     with h5py.File(args.pairs, "r") as pairs, h5py.File(args.out, "w") as out:
-        for name in sorted(k for k in pairs.keys() if k.startswith("pair_")):
+        for n, name in enumerate(sorted(k for k in pairs.keys() if k.startswith("pair_"))):
+            model.bar_chords = [int(c) for c in bar_chords[n]] if bar_chords else []
             source = [int(t) for t in pairs[name]["source"][()]]
             target = [int(t) for t in pairs[name]["target"][()]]
             with torch.no_grad():

@@ -28,6 +28,10 @@ std::optional<double> scale_consistency(const std::vector<midi::Note>& notes);
 // end <= start are left out).
 std::optional<double> polyphony(const std::vector<midi::Note>& notes);
 
+// Notes per distinct onset time: 1 for a part that plays one note at a time
+// (a bass line), more where notes are stacked (chords).
+std::optional<double> notes_per_onset(const std::vector<midi::Note>& notes);
+
 // 1 - mean Hamming distance / 32 of the onset masks of consecutive bars
 // (Wu & Yang 2020's grooving pattern similarity at 32 positions a bar).
 // Needs two bars.

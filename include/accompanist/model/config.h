@@ -39,6 +39,28 @@ struct BarAlignment {
   bool operator==(const BarAlignment& o) const;
 };
 
+// Chord ids of chord conditioning: 0 = no chord, 1 + root * 8 + quality
+// (midi::kNumChordIds; the model knows no MIDI, the equality is checked where
+// both are seen, in the trainer).
+constexpr int64_t kChordIds = 97;
+
+// Conditioning on the harmony of the part being accompanied (docs/model.md,
+// "Chord conditioning"): the chord of every source bar, estimated from the
+// source notes by the same template matching that the evaluation's harmony
+// measures use, as learned embeddings (kChordIds rows) added to the token
+// embeddings. Off by default: the model of SPEC section 5 is unchanged.
+struct ChordConditioning {
+  // src_chord_embed: every source token gets the chord of its own bar.
+  bool source = false;
+  // tgt_chord_embed: every decoder input position gets the chord of the
+  // source bar with its bar index (0 past the source's last bar).
+  bool target = false;
+
+  bool enabled() const { return source || target; }
+  void visit(acc::util::ConfigVisitor& v);
+  bool operator==(const ChordConditioning& o) const { return source == o.source && target == o.target; }
+};
+
 struct ModelConfig {
   int64_t d_model = 256;
   int64_t enc_layers = 6;
@@ -50,6 +72,9 @@ struct ModelConfig {
   int64_t max_relative_distance = 1500;  // R: relative embeddings cover distances -(R-1)..R-1
   int64_t vocab_size = 500;
   BarAlignment bar_alignment;
+  ChordConditioning chord_conditioning;
+  // Bar indices are needed by bar alignment and by chord conditioning (chords are per bar).
+  bool needs_bars() const { return bar_alignment.enabled() || chord_conditioning.enabled(); }
 
   int64_t head_dim() const { return d_model / heads; }
 

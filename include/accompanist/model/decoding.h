@@ -19,15 +19,17 @@ class IncrementalDecoder {
   // allocated once for it and grow if a run goes further. Runs without
   // gradients; put the model in eval mode for deterministic results.
   // source_bars [B, S] int64: the source's bar indices, needed when the model
-  // aligns bars (config().bar_alignment).
+  // needs bars (config().needs_bars()); source_chords [B, S] int64: the chord
+  // id of each source token's bar, needed with chord conditioning.
   IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity = 0,
-                     const torch::Tensor& source_bars = {});
+                     const torch::Tensor& source_bars = {}, const torch::Tensor& source_chords = {});
 
   // tokens [B] int64: the decoder input at position position() (BOS first);
   // bars [B] int64: its bar index (next_bar_index() in bar_alignment.h), needed
-  // when the model aligns bars. Returns the logits for the next token, [B, V].
-  // Throws past max_len.
-  torch::Tensor step(const torch::Tensor& tokens, const torch::Tensor& bars = {});
+  // when the model needs bars; chords [B] int64: the source chord id of that
+  // bar (tokenizer::chords_at), needed with target chord conditioning.
+  // Returns the logits for the next token, [B, V]. Throws past max_len.
+  torch::Tensor step(const torch::Tensor& tokens, const torch::Tensor& bars = {}, const torch::Tensor& chords = {});
 
   // Keeps the batch rows `rows` ([B'] int64, in that order), e.g. to drop
   // finished samples.

@@ -15,6 +15,9 @@ namespace acc::model {
 struct TokenPair {
   std::vector<int64_t> source;
   std::vector<int64_t> target;
+  // The chord id of every source bar (tokenizer::bar_chord_ids): needed by a
+  // model with chord conditioning.
+  std::vector<int32_t> source_bar_chords;
 };
 
 struct ScoreOptions {

@@ -14,6 +14,7 @@
 
 #include "accompanist/model/attention.h"
 #include "accompanist/model/bar_alignment.h"
+#include "accompanist/model/batch.h"
 #include "accompanist/model/config.h"
 
 namespace acc::model {
@@ -78,12 +79,18 @@ class DecoderImpl : public torch::nn::Module {
 TORCH_MODULE(Decoder);
 
 // The bar index of every source token and decoder input position
-// (bar_indices() in bar_alignment.h; make_batch fills them). Needed only when
-// config().bar_alignment is enabled.
+// (bar_indices() in bar_alignment.h; make_batch fills them), needed when
+// config().needs_bars(); and the chord id of that bar in the source
+// (tokenizer/bar_chords.h), needed with chord_conditioning.
 struct BarIndices {
-  torch::Tensor source;  // [B, S] int64
-  torch::Tensor target;  // [B, T] int64, per decoder input position
+  torch::Tensor source;         // [B, S] int64
+  torch::Tensor target;         // [B, T] int64, per decoder input position
+  torch::Tensor source_chords;  // [B, S] int64 in 0..kChordIds-1
+  torch::Tensor target_chords;  // [B, T] int64
 };
+
+// A batch's bar indices and chord ids (undefined when it has none) on `device`.
+BarIndices batch_bar_indices(const Batch& batch, const torch::Device& device);
 
 class Seq2SeqTransformerImpl : public torch::nn::Module {
  public:
@@ -93,22 +100,29 @@ class Seq2SeqTransformerImpl : public torch::nn::Module {
   // S and T must not exceed max_len (make_batch truncates).
   torch::Tensor forward(const torch::Tensor& source, const torch::Tensor& decoder_input, const BarIndices& bars = {});
 
-  // source [B, S] -> memory [B, S, d]; source_bars [B, S] with bar embeddings.
-  torch::Tensor encode(const torch::Tensor& source, const torch::Tensor& source_bars = {});
+  // source [B, S] -> memory [B, S, d]; source_bars [B, S] with bar embeddings,
+  // source_chords [B, S] with source chord conditioning.
+  torch::Tensor encode(const torch::Tensor& source, const torch::Tensor& source_bars = {},
+                       const torch::Tensor& source_chords = {});
   // decoder_input [B, T], memory [B, S, d], source [B, S] (for its PAD mask)
   // -> logits [B, T, V].
   torch::Tensor decode(const torch::Tensor& decoder_input, const torch::Tensor& memory, const torch::Tensor& source,
                        const BarIndices& bars = {});
 
-  // x = Embed(tokens) * sqrt(d) + PE(offset .. offset+L-1) [+ BarEmbed(bars) * sqrt(d)],
-  // then dropout. [B, L] -> [B, L, d]. bar_table: src_bar_embed or tgt_bar_embed (nullptr: none).
+  // x = (Embed(tokens) [+ BarEmbed(bars)] [+ ChordEmbed(chords)]) * sqrt(d)
+  // + PE(offset .. offset+L-1), then dropout. [B, L] -> [B, L, d].
+  // bar_table: src_bar_embed or tgt_bar_embed, chord_table: src_chord_embed
+  // or tgt_chord_embed (nullptr: none).
   torch::Tensor embed(torch::nn::Embedding table, const torch::Tensor& tokens, int64_t offset = 0,
-                      torch::nn::Embedding bar_table = nullptr, const torch::Tensor& bars = {});
+                      torch::nn::Embedding bar_table = nullptr, const torch::Tensor& bars = {},
+                      torch::nn::Embedding chord_table = nullptr, const torch::Tensor& chords = {});
 
   const ModelConfig& config() const { return config_; }
 
   torch::nn::Embedding src_embed{nullptr}, tgt_embed{nullptr};
   torch::nn::Embedding src_bar_embed{nullptr}, tgt_bar_embed{nullptr};  // with bar_alignment.embeddings
+  torch::nn::Embedding src_chord_embed{nullptr};                        // with chord_conditioning.source
+  torch::nn::Embedding tgt_chord_embed{nullptr};                        // with chord_conditioning.target
   Encoder encoder{nullptr};
   Decoder decoder{nullptr};
   torch::nn::Linear out_proj{nullptr};

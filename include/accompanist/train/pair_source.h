@@ -11,12 +11,16 @@
 namespace acc::data {
 class CorpusSplit;
 }
+namespace acc::tokenizer {
+class Tokenizer;
+}
 
 namespace acc::train {
 
 struct TokenExample {
   std::vector<int64_t> source;
   std::vector<int64_t> target;
+  std::vector<int32_t> source_bar_chords;  // with_bar_chords(): the chord id of every source bar
 };
 
 class PairSource {
@@ -40,5 +44,9 @@ std::unique_ptr<PairSource> corpus_pairs(const data::CorpusSplit& split);
 // `count` examples, each source and target `length` random ids in
 // [4, vocab_size) (no special tokens), a pure function of (seed, index).
 std::unique_ptr<PairSource> synthetic_pairs(size_t count, int length, int vocab_size, uint64_t seed);
+
+// `pairs` whose examples also carry their source's bar chords
+// (tokenizer::bar_chord_ids with `tokenizer`), for chord conditioning.
+std::unique_ptr<PairSource> with_bar_chords(std::unique_ptr<PairSource> pairs, const tokenizer::Tokenizer& tokenizer);
 
 }  // namespace acc::train

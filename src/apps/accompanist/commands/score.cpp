@@ -15,6 +15,7 @@
 #include "accompanist/data/corpus.h"
 #include "accompanist/model/checkpoint.h"
 #include "accompanist/model/score.h"
+#include "accompanist/tokenizer/bar_chords.h"
 #include "accompanist/tokenizer/tokenizer.h"
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
@@ -67,18 +68,20 @@ std::function<int()> setup_score(CLI::App& app) {
     if (a->limit > 0) n = std::min<size_t>(n, static_cast<size_t>(a->limit));
     if (n == 0) throw acc::Error(a->corpus, "split " + a->split + " has no pairs");
 
+    const auto tokenizer = acc::tokenizer::Tokenizer::from_json(corpus.tokenizer_json(), a->corpus);
+    const bool chords = model->config().chord_conditioning.enabled();
     std::vector<acc::model::TokenPair> pairs(n);
     for (size_t i = 0; i < n; ++i) {
       auto s = split.source(i);
       auto t = split.target(i);
       pairs[i].source.assign(s.begin(), s.end());
       pairs[i].target.assign(t.begin(), t.end());
+      if (chords) pairs[i].source_bar_chords = acc::tokenizer::bar_chord_ids(tokenizer, {s.begin(), s.end()});
     }
     acc::model::ScoreOptions options;
     options.batch_size = a->batch_size;
     options.logits_path = a->logits;
-    if (model->config().bar_alignment.enabled())
-      options.bar_counts = acc::tokenizer::Tokenizer::from_json(corpus.tokenizer_json(), a->corpus).bar_counts();
+    if (model->config().needs_bars()) options.bar_counts = tokenizer.bar_counts();
     acc::model::ScoreResult r = acc::model::score_pairs(model, pairs, options);
 
     nlohmann::ordered_json out;
