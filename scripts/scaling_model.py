@@ -57,7 +57,11 @@ def parameter_count(m):
     attention, ffn, norm = 4 * (d * d + d), 2 * d * ff + ff + d, 2 * d
     encoder = attention + heads * (2 * r - 1) * dk + ffn + 2 * norm
     decoder = 2 * attention + heads * r * dk + ffn + 3 * norm
-    return 2 * vocab * d + m["enc_layers"] * encoder + m["dec_layers"] * decoder + d * vocab + vocab
+    a, c = m.get("bar_alignment") or {}, m.get("chord_conditioning") or {}
+    bars = (2 * a.get("max_bars", 64) * d if a.get("embeddings") else 0) + \
+        (m["dec_layers"] * heads * (2 * a.get("bias_distance", 4) + 1) if a.get("bias") else 0)
+    chords = (int(bool(c.get("source"))) + int(bool(c.get("target")))) * 97 * d
+    return 2 * vocab * d + m["enc_layers"] * encoder + m["dec_layers"] * decoder + d * vocab + vocab + bars + chords
 
 
 def fit_allreduce(points, ranks):

@@ -3,7 +3,8 @@
 learning benchmark (issue 20).
 
 Each recipe trains configs/train/cpu_small.yaml on 2 ranks (pretraining on
-MMA-rendered songs, fine-tuning on the real Debian songs, or either alone;
+MMA-rendered songs, then configs/train/cpu_small_finetune.yaml on the real
+Debian songs, or either alone, corpora from configs/prep/cpu_small.yaml;
 chord conditioning on or off; real songs transposed or not), then generates
 bass parts for held-out songs and evaluates them with `accompanist evaluate`.
 One JSON line per (recipe, evaluation set): root agreement, chord-tone rate,
@@ -59,7 +60,7 @@ def prep(args, name, songs, sets):
     out = os.path.join(args.work, "corpus", name, "corpus.h5")
     if not os.path.exists(out):
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        cmd = [acc_bin(args, "accompanist"), "prep", "--config", os.path.join(ROOT, "configs/prep/default.yaml"),
+        cmd = [acc_bin(args, "accompanist"), "prep", "--config", os.path.join(ROOT, "configs/prep/cpu_small.yaml"),
                "--input", songs, "--output", out, "--no-progress"]
         for s in sets:
             cmd += ["--set", s]
@@ -84,7 +85,7 @@ def corpora(args):
 
 
 def train(args, name, corpus, steps, chords, init_from=None):
-    """Trains (or reuses) one run; returns (run dir, seconds)."""
+    """Trains (or reuses) one run: cpu_small, or cpu_small_finetune from init_from; returns (run dir, seconds)."""
     run_dir = os.path.join(args.work, "runs", name)
     done = os.path.isfile(os.path.join(run_dir, "checkpoints", "best", "COMPLETE"))
     if done and args.reuse:
@@ -95,8 +96,8 @@ def train(args, name, corpus, steps, chords, init_from=None):
     sets += CHORDS_ON if chords else CHORDS_OFF
     if init_from:
         sets.append(f"train.init_from={os.path.join(init_from, 'checkpoints', 'best')}")
-    cmd = [os.path.join(ROOT, "launch/local.sh"), str(args.ranks), os.path.join(ROOT, "configs/train/cpu_small.yaml"),
-           run_dir]
+    config = "cpu_small_finetune.yaml" if init_from else "cpu_small.yaml"
+    cmd = [os.path.join(ROOT, "launch/local.sh"), str(args.ranks), os.path.join(ROOT, "configs/train", config), run_dir]
     for s in sets:
         cmd += ["--set", s]
     t0 = time.time()

@@ -13,7 +13,12 @@ int64_t parameter_count(const ModelConfig& c) {
   const int64_t decoder_layer = 2 * attention + H * R * dk + ffn + 3 * norm;
   const int64_t embeddings = 2 * c.vocab_size * d;
   const int64_t output = d * c.vocab_size + c.vocab_size;
-  return embeddings + c.enc_layers * encoder_layer + c.dec_layers * decoder_layer + output;
+  // Beyond the SPEC model: bar and chord tables (zero when off).
+  const BarAlignment& a = c.bar_alignment;
+  const int64_t bars =
+      (a.embeddings ? 2 * a.max_bars * d : 0) + (a.bias ? c.dec_layers * H * (2 * a.bias_distance + 1) : 0);
+  const int64_t chords = (int64_t(c.chord_conditioning.source) + int64_t(c.chord_conditioning.target)) * kChordIds * d;
+  return embeddings + c.enc_layers * encoder_layer + c.dec_layers * decoder_layer + output + bars + chords;
 }
 
 double forward_flops(const ModelConfig& c, int64_t source_len, int64_t target_len) {

@@ -11,6 +11,7 @@
 
 #include "accompanist/model/batch.h"
 #include "accompanist/model/decoding.h"
+#include "accompanist/model/flops.h"
 #include "accompanist/model/weights.h"
 #include "accompanist/util/config.h"
 #include "accompanist/util/error.h"
@@ -98,6 +99,19 @@ TEST(ChordConditioningModel, HasOneEmbeddingTablePerSideAndNoneInTheSpecModel) {
   for (const auto& p : Seq2SeqTransformer(tiny_config())->named_parameters())
     chord_params += p.key().find("chord") != std::string::npos;
   EXPECT_EQ(chord_params, 0);
+}
+
+// flops.h's count covers the tables beyond the SPEC model (bar and chord).
+TEST(ChordConditioningModel, ParameterCountIncludesTheTables) {
+  ModelConfig c = chord_config();
+  c.bar_alignment.embeddings = true;
+  c.bar_alignment.bias = true;
+  for (bool target : {false, true}) {
+    c.chord_conditioning.target = target;
+    int64_t numel = 0;
+    for (const auto& t : Seq2SeqTransformer(c)->parameters()) numel += t.numel();
+    EXPECT_EQ(parameter_count(c), numel) << "target " << target;
+  }
 }
 
 TEST(ChordConditioningBatch, EveryPositionGetsTheChordOfItsBar) {
