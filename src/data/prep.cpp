@@ -139,6 +139,7 @@ tokenizer::Tokenizer make_tokenizer(const PrepOptions& o, const std::vector<File
     throw Error("prep", "no training pairs to learn BPE from (set bpe.tokenizer, or give more songs)");
   tokenizer::BpeTrainOptions bo;
   bo.vocab_size = size_t(cfg.bpe.vocab_size);
+  bo.merge_bar_with_notes = cfg.bpe.merge_bar_with_notes;
   const size_t wanted =
       bo.vocab_size > size_t(tokenizer::kBaseVocabSize) ? bo.vocab_size - tokenizer::kBaseVocabSize : 0;
   auto bar = make_progress(o, "prep: learning BPE", wanted, "merges");

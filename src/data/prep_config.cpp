@@ -15,6 +15,7 @@ void PrepConfig::Split::visit(util::ConfigVisitor& v) {
 void PrepConfig::Bpe::visit(util::ConfigVisitor& v) {
   v.field("vocab_size", vocab_size, 197, 65536);
   v.field("tokenizer", tokenizer);
+  v.field("merge_bar_with_notes", merge_bar_with_notes);
 }
 
 void PrepConfig::Augment::visit(util::ConfigVisitor& v) {

@@ -73,6 +73,22 @@ bool mergeable(TokenId id) {
   return id >= kNumSpecial;
 }
 
+// What a token's base expansion holds, for merge_bar_with_notes = false.
+struct Expansion {
+  bool bar = false;             // a Bar
+  bool pitch = false;           // a Pitch
+  bool pitch_after_bar = false;  // a Pitch after a Bar
+};
+
+Expansion base_expansion(TokenId id) {
+  const bool pitch = id >= kPitchBase && id < kPitchBase + kNumPitches;
+  return {id == kBar, pitch, false};
+}
+
+Expansion joined(const Expansion& a, const Expansion& b) {
+  return {a.bar || b.bar, a.pitch || b.pitch, a.pitch_after_bar || b.pitch_after_bar || (a.bar && b.pitch)};
+}
+
 }  // namespace
 
 std::vector<Merge> train_bpe(const TokenId* tokens, const uint64_t* offsets, size_t num_sequences,
@@ -122,10 +138,16 @@ std::vector<Merge> train_bpe(const TokenId* tokens, const uint64_t* offsets, siz
     }
   }
 
+  std::vector<Expansion> expansion(options.vocab_size);
+  for (TokenId id = 0; id < kBaseVocabSize; ++id) expansion[size_t(id)] = base_expansion(id);
   std::vector<std::pair<TokenId, TokenId>> raised;  // pairs whose count rose in this merge
   while (merges.size() < wanted && !queue.empty()) {
     Candidate top = queue.top();
     queue.pop();
+    // A forbidden pair is never merged; later entries of it are dropped here too.
+    if (!options.merge_bar_with_notes &&
+        joined(expansion[size_t(top.a)], expansion[size_t(top.b)]).pitch_after_bar)
+      continue;
     PairStats& stats = pairs.get(top.a, top.b);
     if (stats.count != top.count) {  // stale entry: requeue with the current count
       if (stats.count > 0) queue.push({stats.count, top.a, top.b});
@@ -134,6 +156,7 @@ std::vector<Merge> train_bpe(const TokenId* tokens, const uint64_t* offsets, siz
     const TokenId a = top.a, b = top.b;
     const TokenId merged = TokenId(kBaseVocabSize + merges.size());
     merges.emplace_back(a, b);
+    expansion[size_t(merged)] = joined(expansion[size_t(a)], expansion[size_t(b)]);
     const uint32_t stamp = uint32_t(merges.size());
     std::vector<uint32_t> positions = std::move(stats.positions);
     stats.positions = {};

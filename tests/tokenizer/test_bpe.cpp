@@ -2,6 +2,7 @@
 // (tests/reference/bpe_reference.py, golden tests/reference/golden/tokenizer/bpe_cases.json).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "accompanist/tokenizer/bpe.h"
@@ -160,6 +161,51 @@ TEST(Bpe, LargeVocabularies) {
   EXPECT_EQ(big.encode({4, 4, 4, 5}), (TokenSeq{197, 198}));
   EXPECT_EQ(big.rank(59, 59), -1);
   EXPECT_EQ(big.decode(big.encode({7, 9, 11, 13, 100})), (TokenSeq{7, 9, 11, 13, 100}));
+}
+
+}  // namespace
+}  // namespace acc::tokenizer
+
+namespace acc::tokenizer {
+namespace {
+
+// merge_bar_with_notes = false: no merged token holds a Bar followed by a
+// Pitch, however often the pattern occurs; the default merges it.
+TEST(BpeTraining, CanKeepABarsFirstNoteOutOfTheBarToken) {
+  // Every bar opens with Bar Position_0 Pitch_36 (the most frequent pattern).
+  const TokenId pos0 = kPositionBase, pitch36 = kPitchBase + 36 - kMinPitch, vel = kVelocityBase + 4,
+                dur = kDurationBase + 7;
+  std::vector<TokenSeq> songs;
+  for (int s = 0; s < 20; ++s) {
+    TokenSeq seq;
+    for (int bar = 0; bar < 8; ++bar)
+      for (TokenId t : {kBar, pos0, pitch36, vel, dur, TokenId(pos0 + 8), TokenId(pitch36 + 7), vel, dur})
+        seq.push_back(t);
+    songs.push_back(seq);
+  }
+  auto has_bar_then_pitch = [](const Bpe& bpe) {
+    int bad = 0;
+    for (size_t id = kBaseVocabSize; id < bpe.vocab_size(); ++id) {
+      const TokenSeq base = bpe.decode({TokenId(id)});
+      const auto bar = std::find(base.begin(), base.end(), kBar);
+      bad += std::any_of(bar, base.end(), [](TokenId t) { return t >= kPitchBase && t < kPitchBase + kNumPitches; });
+    }
+    return bad;
+  };
+  BpeTrainOptions options;
+  options.vocab_size = 230;
+  const Bpe miditok(train_bpe(songs, options));
+  EXPECT_GT(has_bar_then_pitch(miditok), 0);
+  options.merge_bar_with_notes = false;
+  const Bpe kept(train_bpe(songs, options));
+  EXPECT_EQ(has_bar_then_pitch(kept), 0);
+  EXPECT_GT(kept.vocab_size(), size_t(kBaseVocabSize) + 5);  // other merges still happen
+  // Bar + Position_0 (no pitch) may still merge.
+  bool bar_position = false;
+  for (size_t id = kBaseVocabSize; id < kept.vocab_size(); ++id)
+    bar_position = bar_position || kept.decode({TokenId(id)}) == TokenSeq{kBar, pos0};
+  EXPECT_TRUE(bar_position);
+  for (const TokenSeq& s : songs) EXPECT_EQ(kept.decode(kept.encode(s)), s);
 }
 
 }  // namespace

@@ -31,6 +31,8 @@ struct PrepConfig {
   struct Bpe {
     int vocab_size = 500;   // base ids included
     std::string tokenizer;  // reuse this tokenizer JSON instead of training one
+    // false: no merged token holds a Bar followed by a Pitch (BpeTrainOptions)
+    bool merge_bar_with_notes = true;
     void visit(util::ConfigVisitor& v);
   } bpe;
 

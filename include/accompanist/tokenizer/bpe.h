@@ -66,6 +66,11 @@ class Bpe {
 
 struct BpeTrainOptions {
   size_t vocab_size = 500;  // base ids included; at most 65535 (uint16 corpus)
+  // false: no merge makes a token that holds a Bar followed by a Pitch (such
+  // as Bar+Position_0+Pitch_36), so the first note of every bar is sampled
+  // after its Bar, by a decoder position that is already in that bar (bar
+  // alignment and chord conditioning see the right bar). true: MidiTok's BPE.
+  bool merge_bar_with_notes = true;
   // Called after each merge with (merges done, merges wanted).
   std::function<void(size_t, size_t)> progress;
 };
