@@ -114,6 +114,7 @@ def midi_summary(data):
             delta, j = _varlen(data, j)
             tick += delta
             b = data[j]
+            prev = status
             if b & 0x80:
                 status = b
                 j += 1
@@ -126,11 +127,11 @@ def midi_summary(data):
                 if mtype == 0x58 and mlen >= 2:
                     sigs.append((tick, data[j], 2 ** data[j + 1]))
                 j += mlen
-                status = 0  # meta and sysex events cancel running status
+                status = prev  # running status survives meta and sysex events, as in acc::midi
             elif status in (0xF0, 0xF7):
                 slen, j = _varlen(data, j)
                 j += slen
-                status = 0
+                status = prev
             elif kind in (0xC0, 0xD0):
                 if kind == 0xC0:
                     program[ch] = data[j]
