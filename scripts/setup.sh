@@ -16,6 +16,7 @@ PACKAGES=(
   dpkg-dev time                                               # apt-get download / dpkg-deb, /usr/bin/time
   slurm-wlm munge                                             # launch/slurm/local-cluster.sh, ctest -L slurm
   fluidsynth fluid-soundfont-gm                               # generate --render wav
+  mma                                                         # datasets/mma/render.sh (chord charts -> MIDI)
   chromium                                                    # browser test of report.html
 )
 
