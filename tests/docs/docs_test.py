@@ -145,13 +145,14 @@ class DocsTest(unittest.TestCase):
             os.makedirs(os.path.join(tmp, "data"))
             os.symlink(songs, os.path.join(tmp, "data", "debian"))
             work = os.path.join(tmp, "run")
-            cmd = [os.path.join(ROOT, "scripts", "quickstart.sh"), "--no-setup", "--steps", "6", "--samples", "2",
+            cmd = [os.path.join(ROOT, "scripts", "quickstart.sh"), "--no-setup", "--pretrain-steps", "6",
+                   "--finetune-steps", "4", "--mma-songs", "24", "--samples", "2",
                    "--work", work, "--data", os.path.join(tmp, "data"), "--",
                    "--set", "train.valid_every=3", "--set", "train.checkpoint_every=3", "--set", "train.log_every=3",
                    "--set", "train.sample_every=0"]
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
             self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
-            for d in ("bass", "piano"):
+            for d in ("mma", "bass", "piano"):
                 self.assertTrue(os.path.isfile(os.path.join(tmp, "data", "corpus", d, "corpus.h5")))
             mids = glob.glob(os.path.join(work, "samples", "*.mid"))
             self.assertEqual(len(mids), 2)
@@ -162,10 +163,14 @@ class DocsTest(unittest.TestCase):
             last = p.stdout.strip().splitlines()[-1]
             self.assertTrue(last.startswith("report page:") and last.split()[2].endswith("/report.html"), last)
             self.assertTrue(os.path.isfile(last.split()[2]), last)
-            s = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "summarize_runs.py"),
-                                os.path.join(work, "train_bass")], capture_output=True, text=True, timeout=60)
-            self.assertEqual(s.returncode, 0, s.stderr)
-            self.assertIn("complete checkpoint at step 6", s.stdout)
+            for run, steps in (("pretrain_bass", 6), ("train_bass", 4)):
+                s = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "summarize_runs.py"),
+                                    os.path.join(work, run)], capture_output=True, text=True, timeout=60)
+                self.assertEqual(s.returncode, 0, s.stderr)
+                self.assertIn(f"complete checkpoint at step {steps}", s.stdout)
+            # The fine-tuning run started from the pretrained weights (train.init_from).
+            record = json.load(open(os.path.join(work, "train_bass", "run.json")))
+            self.assertIn("pretrain_bass", record["init_from"]["checkpoint"])
 
 
 if __name__ == "__main__":
