@@ -15,8 +15,8 @@
 # small version this way). --steps N is --pretrain-steps N (older scripts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pretrain_steps=2000
-finetune_steps=400
+pretrain_steps=1500
+finetune_steps=200
 mma_songs=1000
 samples=20
 work=runs/quickstart
