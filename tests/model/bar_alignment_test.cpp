@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/batch.h"
@@ -265,9 +266,18 @@ TEST(BarAlignmentModel, GradientsReachTheBarParameters) {
   torch::Tensor loss =
       sequence_loss(model(b.source, b.decoder_input, BarIndices{b.source_bars, b.target_bars}), b.labels);
   loss.backward();
-  for (const auto& p : model->named_parameters())
-    if (p.key().find("bar") != std::string::npos)
-      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
+  // aligned_config(): bar embeddings on both sides, a bias in each of the two decoder layers.
+  const std::set<std::string> expected = {"src_bar_embed.weight", "tgt_bar_embed.weight",
+                                          "decoder.layers.0.cross_attn.bar_bias",
+                                          "decoder.layers.1.cross_attn.bar_bias"};
+  std::set<std::string> seen;
+  for (const auto& p : model->named_parameters()) {
+    if (p.key().find("bar") == std::string::npos) continue;
+    seen.insert(p.key());
+    ASSERT_TRUE(p.value().grad().defined()) << p.key() << " has no gradient";
+    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
+  }
+  EXPECT_EQ(seen, expected) << "the bar parameters are not the expected ones";
 }
 
 // Teacher-forced incremental decoding with bar indices equals the full pass,
