@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -53,6 +54,10 @@ struct FileResult {
 
 void check_cancel(const PrepOptions& o) {
   if (o.cancel && o.cancel->load()) throw Error("prep", "interrupted");
+}
+
+void test_point(const PrepOptions& o, const char* point, uint64_t done) {
+  if (o.test_point) o.test_point(point, done);
 }
 
 double seconds_since(Clock::time_point t) {
@@ -145,6 +150,7 @@ tokenizer::Tokenizer make_tokenizer(const PrepOptions& o, const std::vector<File
   auto bar = make_progress(o, "prep: learning BPE", wanted, "merges");
   size_t reported = 0;
   bo.progress = [&](size_t done, size_t) {
+    test_point(o, "bpe", done);
     check_cancel(o);
     bar->add(done - reported);
     reported = done;
@@ -204,10 +210,12 @@ PrepSummary run_prep(const PrepOptions& o) {
   std::vector<FileResult> results(files.size());
   {
     auto bar = make_progress(o, "prep: reading", files.size(), "files");
+    std::atomic<uint64_t> read{0};
     pool.parallel_for(files.size(), [&](size_t i) {
       check_cancel(o);
       results[i] = process_file((fs::path(o.input_dir) / files[i]).string(), files[i], cfg);
       bar->add();
+      test_point(o, "read", ++read);
     });
   }
   sum.read_seconds = seconds_since(t0);
@@ -224,6 +232,7 @@ PrepSummary run_prep(const PrepOptions& o) {
   const auto t_enc = Clock::now();
   {
     auto bar = make_progress(o, "prep: BPE encoding", files.size(), "files");
+    std::atomic<uint64_t> encoded{0};
     pool.parallel_for(results.size(), [&](size_t i) {
       check_cancel(o);
       for (EncodedPair& p : results[i].pairs) {
@@ -234,6 +243,7 @@ PrepSummary run_prep(const PrepOptions& o) {
           p.dropped = true;
       }
       bar->add();
+      test_point(o, "encode", ++encoded);
     });
   }
   const double encode_seconds = seconds_since(t_enc);
@@ -300,8 +310,10 @@ PrepSummary run_prep(const PrepOptions& o) {
     throw Error(o.input_dir, fmt::format("no pairs: none of the {} files has a window with both a {} and a {} part",
                                          files.size(), cfg.source_family(), cfg.target_family()));
   writer.set_songs(songs);
+  test_point(o, "write", sum.pairs[0] + sum.pairs[1] + sum.pairs[2]);
   check_cancel(o);
   writer.commit();
+  test_point(o, "committed", 1);
   const double write_seconds = seconds_since(t_write);
   sum.seconds = seconds_since(t0);
 

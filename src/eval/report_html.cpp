@@ -10,6 +10,7 @@
 
 #include "accompanist/eval/report.h"
 #include "accompanist/util/file.h"
+#include "eval/part_measures.h"
 #include "eval/piano_roll_svg.h"
 #include "eval/report_json.h"
 
@@ -126,14 +127,10 @@ void summary_tables(std::ostringstream& h, const json& r) {
 
   h << "<h2 id=\"extras\">Beyond the "
        "thesis</h2>\n<table><tr><th>measure</th><th>reference</th><th>generated</th></tr>\n";
-  for (auto [label, node] : {std::pair<const char*, const json*>{"pitch range", &at(r, {"pitch", "range"})},
-                             {"pitch-class entropy (bits)", &at(r, {"pitch", "class_entropy"})},
-                             {"scale consistency", &at(r, {"pitch", "scale_consistency"})},
-                             {"polyphony", &at(r, {"polyphony"})},
-                             {"notes per onset", &at(r, {"notes_per_onset"})},
-                             {"groove consistency", &at(r, {"groove_consistency"})},
-                             {"chroma agreement with the source", &at(r, {"chroma_agreement"})}}) {
-    table_row(h, label, {num(at(*node, {"reference"})), num(at(*node, {"generated"}))});
+  for (const PartMeasure& m : part_measures()) {
+    if (m.section != ReportSection::BeyondTheThesis) continue;
+    const json& node = measure_in(r, m);
+    table_row(h, escape_html(m.row_label()), {num(at(node, {"reference"})), num(at(node, {"generated"}))});
   }
   h << "</table>\n";
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "accompanist/eval/report.h"
+#include "eval/part_measures.h"
 #include "eval/report_json.h"
 
 namespace acc::eval {
@@ -120,17 +121,12 @@ std::string render_markdown(const json& r) {
   }
 
   md << "\n## Beyond the thesis\n\n| measure | reference | generated |\n|---|---|---|\n";
-  auto row = [&](const char* label, const json& node) {
-    md << "| " << label << " | " << num(at(node, {"reference"})) << " | " << num(at(node, {"generated"})) << " |\n";
-  };
-  row("pitch range (semitones)", at(r, {"pitch", "range"}));
-  row("pitch-class entropy (bits)", at(r, {"pitch", "class_entropy"}));
-  row("scale consistency", at(r, {"pitch", "scale_consistency"}));
-  row("polyphony", at(r, {"polyphony"}));
-  row("notes per onset", at(r, {"notes_per_onset"}));
-  row("groove consistency", at(r, {"groove_consistency"}));
-  row("chroma agreement with the source", at(r, {"chroma_agreement"}));
-  row("empty-bar rate", at(r, {"empty_bar_rate"}));
+  for (const PartMeasure& m : part_measures()) {
+    if (m.section != ReportSection::BeyondTheThesis) continue;
+    const json& node = measure_in(r, m);
+    md << "| " << m.row_label() << " | " << num(at(node, {"reference"})) << " | " << num(at(node, {"generated"}))
+       << " |\n";
+  }
 
   render_harmony_markdown(md, at(r, {"harmony"}));
 

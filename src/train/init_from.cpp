@@ -3,9 +3,10 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <vector>
+#include <map>
 
 #include "accompanist/model/checkpoint.h"
+#include "accompanist/util/config.h"
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
 #include "checkpoint_io.h"
@@ -17,31 +18,15 @@ constexpr const char* kKey = "train.init_from";
 }
 
 std::string model_config_differences(const model::ModelConfig& c, const model::ModelConfig& r) {
-  std::vector<std::string> out;
-  auto compare = [&](const char* key, auto checkpoint, auto run) {
-    if (checkpoint == run) return;
-    out.push_back(out.empty() ? fmt::format("{} {} (checkpoint) vs {} (this run)", key, checkpoint, run)
-                              : fmt::format("{} {} vs {}", key, checkpoint, run));
-  };
-  compare("d_model", c.d_model, r.d_model);
-  compare("enc_layers", c.enc_layers, r.enc_layers);
-  compare("dec_layers", c.dec_layers, r.dec_layers);
-  compare("heads", c.heads, r.heads);
-  compare("ff", c.ff, r.ff);
-  compare("dropout", c.dropout, r.dropout);
-  compare("max_len (data.max_len)", c.max_len, r.max_len);
-  compare("max_relative_distance", c.max_relative_distance, r.max_relative_distance);
-  compare("vocab_size (the corpus's)", c.vocab_size, r.vocab_size);
-  const model::BarAlignment &a = c.bar_alignment, &b = r.bar_alignment;
-  compare("bar_alignment.embeddings", a.embeddings, b.embeddings);
-  compare("bar_alignment.max_bars", a.max_bars, b.max_bars);
-  compare("bar_alignment.window", a.window, b.window);
-  compare("bar_alignment.window_before", a.window_before, b.window_before);
-  compare("bar_alignment.window_after", a.window_after, b.window_after);
-  compare("bar_alignment.bias", a.bias, b.bias);
-  compare("bar_alignment.bias_distance", a.bias_distance, b.bias_distance);
+  // Keys that a run does not set in its model section, and where they come from.
+  const std::map<std::string, std::string> notes = {{"max_len", " (data.max_len)"}, {"vocab_size", " (the corpus's)"}};
   std::string joined;
-  for (const std::string& d : out) joined += (joined.empty() ? "" : ", ") + d;
+  for (const util::ConfigDifference& d : util::config_differences(c, r)) {
+    const auto note = notes.find(d.key);
+    const std::string key = d.key + (note == notes.end() ? "" : note->second);
+    joined += joined.empty() ? fmt::format("{} {} (checkpoint) vs {} (this run)", key, d.a, d.b)
+                             : fmt::format(", {} {} vs {}", key, d.a, d.b);
+  }
   return joined;
 }
 

@@ -27,8 +27,8 @@ struct InitCheckpoint {
 InitCheckpoint load_init_checkpoint(const std::string& dir, const model::ModelConfig& run_model,
                                     const std::string& tokenizer_sha256);
 
-// "d_model 64 (checkpoint) vs 32 (this run), heads 4 vs 2": the keys that
-// differ, "" when none does.
+// "d_model 64 (checkpoint) vs 32 (this run), heads 4 vs 2": the keys of
+// ModelConfig::visit() that differ (acc::util::config_differences), "" when none does.
 std::string model_config_differences(const model::ModelConfig& checkpoint, const model::ModelConfig& run);
 
 }  // namespace acc::train

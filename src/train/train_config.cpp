@@ -15,6 +15,10 @@ class HidingVisitor final : public util::ConfigVisitor {
   void section(const char* key, const std::function<void()>& body) override {
     if (!hide(key)) inner_.section(key, body);
   }
+  void optional_section(const char* key, const std::function<void()>& body,
+                        const std::function<bool()>& present) override {
+    if (!hide(key)) inner_.optional_section(key, body, present);
+  }
   void field(const char* key, bool& value) override {
     if (!hide(key)) inner_.field(key, value);
   }

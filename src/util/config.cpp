@@ -12,6 +12,7 @@
 
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
+#include "config_range.h"
 
 namespace acc::util {
 namespace {
@@ -191,7 +192,7 @@ class YamlReader final : public ConfigVisitor {
                                         : "expected an integer") +
                      ", got " + quoted(node));
     }
-    if (v < min || v > max) fail(path, "value " + s + " out of range [" + range_text(min, max) + "]");
+    if (v < min || v > max) fail(path, "value " + s + " out of range [" + detail::range_text(min, max) + "]");
     return v;
   }
 
@@ -201,25 +202,8 @@ class YamlReader final : public ConfigVisitor {
     errno = 0;
     double v = std::strtod(s.c_str(), &end);
     if (s.empty() || end != s.c_str() + s.size() || std::isnan(v)) fail(path, "expected a number, got " + quoted(node));
-    if (v < min || v > max) fail(path, "value " + s + " out of range [" + range_text(min, max) + "]");
+    if (v < min || v > max) fail(path, "value " + s + " out of range [" + detail::range_text(min, max) + "]");
     return v;
-  }
-
-  template <class T>
-  static std::string range_text(T min, T max) {
-    auto text = [](T v) {
-      std::ostringstream os;
-      // numeric_limits<int>::infinity() is 0: compare with it only for floating point.
-      const bool inf = v == std::numeric_limits<T>::max() ||
-                       (std::is_floating_point_v<T> && v == std::numeric_limits<T>::infinity());
-      const bool minus_inf = v == std::numeric_limits<T>::lowest() ||
-                             (std::is_floating_point_v<T> && v == -std::numeric_limits<T>::infinity());
-      if (inf) return std::string("inf");
-      if (minus_inf) return std::string("-inf");
-      os << v;
-      return os.str();
-    };
-    return text(min) + ", " + text(max);
   }
 
   std::vector<Frame> stack_;

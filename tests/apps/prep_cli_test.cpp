@@ -1,6 +1,7 @@
 // `accompanist prep` and `accompanist synth` as a user runs them: exit codes,
-// one-line errors, broken inputs, and interruption (SIGTERM and SIGKILL in the
-// middle of a run leave nothing at the output path).
+// one-line errors, broken inputs, and interruption (SIGTERM, SIGINT and
+// SIGKILL at known points of a run, sent by prep itself through the test hook
+// ACC_PREP_TEST_SIGNAL, leave nothing at the output path or a whole corpus).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,13 +9,12 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include "accompanist/data/corpus.h"
@@ -54,11 +54,14 @@ struct Process {
   pid_t pid = -1;
   fs::path out, err;
 
-  Process(const std::vector<std::string>& args, const fs::path& log_prefix) {
+  // env: variables set in the child only.
+  Process(const std::vector<std::string>& args, const fs::path& log_prefix,
+          const std::vector<std::pair<std::string, std::string>>& env = {}) {
     out = log_prefix.string() + ".out";
     err = log_prefix.string() + ".err";
     pid = ::fork();
     if (pid == 0) {
+      for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
       int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(o, 1);
@@ -86,8 +89,9 @@ struct Result {
   std::string out, err;
 };
 
-Result run(const std::vector<std::string>& args, const fs::path& log_prefix) {
-  Process p(args, log_prefix);
+Result run(const std::vector<std::string>& args, const fs::path& log_prefix,
+           const std::vector<std::pair<std::string, std::string>>& env = {}) {
+  Process p(args, log_prefix, env);
   int rc = p.wait();
   return {rc, p.stdout_text(), p.stderr_text()};
 }
@@ -96,8 +100,9 @@ class PrepCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     scratch_ = new Scratch();
-    // Big enough that reading and BPE take a moment on one thread.
-    Result r = run({"synth", "--songs", "600", "--out", (*scratch_ / "songs").string(), "--seed", "5", "--no-progress"},
+    // The interruption tests stop prep at known points (ACC_PREP_TEST_SIGNAL),
+    // so the input need not be big.
+    Result r = run({"synth", "--songs", "40", "--out", (*scratch_ / "songs").string(), "--seed", "5", "--no-progress"},
                    *scratch_ / "synth");
     ASSERT_EQ(r.rc, 0) << r.err;
   }
@@ -162,51 +167,75 @@ TEST_F(PrepCli, CorruptFilesAreReportedAndSkipped) {
   EXPECT_EQ(r.err.find('\r'), std::string::npos);
 }
 
-// Sends sig delay_ms after prep has started working. SIGTERM must stop it
-// cleanly with nothing at the output path; after SIGKILL a file at the output
-// path, if any, must be a complete corpus (the kill came after the rename).
-void interrupt_run(const fs::path& songs, int sig, int delay_ms, bool surely_unfinished) {
-  SCOPED_TRACE("signal " + std::to_string(sig) + " after " + std::to_string(delay_ms) + " ms");
+// What an interrupted run leaves in its output folder.
+enum class Left {
+  Nothing,     // no corpus, no reports, no temporary file
+  NoCorpus,    // SIGKILL before the rename: no corpus (a stale temporary file may remain)
+  CorpusOnly,  // SIGKILL after the rename: a whole corpus, no reports
+  Everything,  // the signal came after the last cancel check: the run completes
+};
+
+// Runs prep with ACC_PREP_TEST_SIGNAL=hook (it sends itself a signal at a
+// known point, see src/apps/accompanist/commands/prep.cpp) and checks its exit
+// and everything left at the output path.
+void interrupt_run(const fs::path& songs, const std::string& hook, int expected_rc, Left left) {
+  SCOPED_TRACE("ACC_PREP_TEST_SIGNAL=" + hook);
   Scratch s;
-  const fs::path out = s / "out/corpus.h5";
-  Process p({"prep", "--config", kConfig, "--input", songs.string(), "--output", out.string(), "--set", "threads=1",
-             "--set", "bpe.vocab_size=3000", "--no-plot"},
-            s / "prep");
-  // Wait for the start line, then let it get into the work.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (p.stderr_text().find("MIDI files under") == std::string::npos && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-  ::kill(p.pid, sig);
-  int rc = p.wait();
-  if (rc == 0) {  // finished before the signal came: then it must be complete
-    EXPECT_FALSE(surely_unfinished) << "prep finished within " << delay_ms << " ms: the test needs a bigger input";
+  const fs::path dir = s / "out", out = dir / "corpus.h5";
+  Result r = run({"prep", "--config", kConfig, "--input", songs.string(), "--output", out.string(), "--set",
+                  "threads=1", "--set", "bpe.vocab_size=300", "--no-plot", "--no-progress"},
+                 s / "prep", {{"ACC_PREP_TEST_SIGNAL", hook}});
+  ASSERT_EQ(r.rc, expected_rc) << r.err;
+  if (expected_rc == 1) {  // the last line
+    const std::string last = "error: prep: interrupted\n";
+    EXPECT_TRUE(r.err.size() >= last.size() && r.err.compare(r.err.size() - last.size(), last.size(), last) == 0)
+        << r.err;
+  }
+  const bool corpus = left == Left::CorpusOnly || left == Left::Everything;
+  EXPECT_EQ(fs::exists(out), corpus);
+  if (corpus) {
     EXPECT_NO_THROW(acc::data::Corpus::open(out.string()).split("train"));
-  } else if (sig == SIGTERM) {
-    EXPECT_EQ(rc, 1) << p.stderr_text();
-    EXPECT_NE(p.stderr_text().find("error: prep: interrupted"), std::string::npos) << p.stderr_text();
-    if (surely_unfinished) EXPECT_FALSE(fs::exists(out));
-    // Stopped after the rename (while writing the report): the corpus is whole.
-    if (fs::exists(out)) EXPECT_NO_THROW(acc::data::Corpus::open(out.string()).split("train"));
-    // A clean stop leaves no temporary files either.
-    if (fs::exists(s / "out"))
-      for (const auto& e : fs::directory_iterator(s / "out"))
-        EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
-  } else {
-    EXPECT_EQ(rc, 128 + SIGKILL);
-    if (surely_unfinished) EXPECT_FALSE(fs::exists(out));
-    // Killed after the rename (while writing the report): the corpus is whole.
-    if (fs::exists(out)) EXPECT_NO_THROW(acc::data::Corpus::open(out.string()).split("train"));
+  }
+  for (const char* report : {"prep_report.json", "prep_config.yaml", "tokenizer.json"})
+    EXPECT_EQ(fs::exists(dir / report), left == Left::Everything) << report;
+  std::string temporary;
+  if (fs::exists(dir))
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().filename().string().find(".tmp-") != std::string::npos) temporary += e.path().string() + " ";
+  if (left != Left::NoCorpus) {
+    EXPECT_EQ(temporary, "");
   }
 }
 
-TEST_F(PrepCli, SigtermLeavesNoOutput) {
-  interrupt_run(*scratch_ / "songs", SIGTERM, 150, true);   // reading
-  interrupt_run(*scratch_ / "songs", SIGTERM, 900, false);  // learning BPE (on this machine)
+TEST_F(PrepCli, StopSignalsLeaveNoOutput) {
+  const fs::path songs = *scratch_ / "songs";
+  interrupt_run(songs, "read:3:TERM", 1, Left::Nothing);
+  interrupt_run(songs, "bpe:5:TERM", 1, Left::Nothing);
+  interrupt_run(songs, "bpe:5:INT", 1, Left::Nothing);
+  interrupt_run(songs, "encode:2:TERM", 1, Left::Nothing);
+  interrupt_run(songs, "write:0:TERM", 1, Left::Nothing);  // the temporary corpus file is removed
+  // After the rename nothing is cancelled any more: the run completes.
+  interrupt_run(songs, "committed:0:TERM", 0, Left::Everything);
 }
-TEST_F(PrepCli, SigkillLeavesNoOutput) {
-  interrupt_run(*scratch_ / "songs", SIGKILL, 150, true);  // while reading: certainly no file
-  for (int delay : {700, 1400, 2100}) interrupt_run(*scratch_ / "songs", SIGKILL, delay, false);  // later phases
+
+TEST_F(PrepCli, SigkillLeavesNoOutputOrAWholeCorpus) {
+  const fs::path songs = *scratch_ / "songs";
+  interrupt_run(songs, "read:3:KILL", 128 + SIGKILL, Left::Nothing);  // before the corpus file exists
+  interrupt_run(songs, "bpe:5:KILL", 128 + SIGKILL, Left::Nothing);
+  interrupt_run(songs, "write:0:KILL", 128 + SIGKILL, Left::NoCorpus);
+  interrupt_run(songs, "committed:0:KILL", 128 + SIGKILL, Left::CorpusOnly);
+}
+
+TEST_F(PrepCli, BadTestHookIsAOneLineError) {
+  Scratch s;
+  for (const char* hook : {"read", "reading:1:TERM", "read:x:TERM", "read:1:HUP"}) {
+    Result r = run({"prep", "--config", kConfig, "--input", (*scratch_ / "songs").string(), "--output",
+                    (s / "c.h5").string(), "--no-plot"},
+                   s / "prep", {{"ACC_PREP_TEST_SIGNAL", hook}});
+    EXPECT_EQ(r.rc, 1) << hook;
+    EXPECT_EQ(r.err.rfind("error: ACC_PREP_TEST_SIGNAL=", 0), 0u) << r.err;
+    EXPECT_FALSE(fs::exists(s / "c.h5"));
+  }
 }
 
 TEST_F(PrepCli, SynthIsDeterministic) {

@@ -309,6 +309,47 @@ TEST(Prep, BadInputAndCancel) {
   EXPECT_THROW(prep(input.path(), dir.path().string(), {}), acc::Error);  // output is a directory
 }
 
+// The test points (PrepOptions::test_point) come in run order; a cancel at
+// any point before the rename leaves nothing in the output folder, one after
+// it cancels nothing.
+TEST(Prep, CancelAtEachTestPoint) {
+  Input input(6);
+  for (const std::string point : acc::data::kPrepTestPoints) {
+    SCOPED_TRACE(point);
+    ScratchDir dir("prep_cancel");
+    std::atomic<bool> cancel{false};
+    std::vector<std::string> seen;  // the points reached, once each
+    PrepOptions o;
+    o.input_dir = input.path();
+    o.output_path = dir.file("out/c.h5");
+    o.config = acc::data::load_prep_config("", {"bpe.vocab_size=220", "threads=1"});
+    o.progress = false;
+    o.plot = false;
+    o.cancel = &cancel;
+    o.test_point = [&](const std::string& at, uint64_t done) {
+      if (seen.empty() || seen.back() != at) seen.push_back(at);
+      if (at == point) cancel = true;
+    };
+    fs::create_directories(dir.file("out"));
+    if (point == "committed") {
+      EXPECT_NO_THROW(run_prep(o));
+      EXPECT_EQ(seen,
+                std::vector<std::string>(std::begin(acc::data::kPrepTestPoints), std::end(acc::data::kPrepTestPoints)));
+      EXPECT_NO_THROW(Corpus::open(o.output_path).split("train"));
+      EXPECT_TRUE(fs::exists(dir.file("out/prep_report.json")));
+      continue;
+    }
+    try {
+      run_prep(o);
+      FAIL() << "not cancelled";
+    } catch (const acc::Error& e) {
+      EXPECT_EQ(std::string(e.what()), "prep: interrupted");
+    }
+    EXPECT_EQ(seen.back(), point);
+    EXPECT_TRUE(fs::is_empty(dir.file("out"))) << fs::directory_iterator(dir.file("out"))->path();
+  }
+}
+
 TEST(Prep, ListsMidiFilesSorted) {
   ScratchDir dir("prep_list");
   for (const char* name : {"b/2.mid", "a/1.MID", "a/0.kar", "c.rmi", "d.midi", "e.txt", "b/10.mid"}) {

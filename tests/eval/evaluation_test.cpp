@@ -7,10 +7,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "accompanist/eval/report.h"
 #include "accompanist/tokenizer/remi.h"
 #include "accompanist/util/error.h"
+#include "eval/part_measures.h"
+#include "eval/report_json.h"
 
 namespace acc::eval {
 namespace {
@@ -266,6 +269,52 @@ TEST(Evaluation, HtmlPageIsSelfContained) {
   EXPECT_NE(html.find(">Am</text>"), std::string::npos);
   EXPECT_NE(html.find(">A#</text>"), std::string::npos);
   EXPECT_NE(html.find("<td>root agreement</td><td>1.0000</td><td>1.0000</td>"), std::string::npos);
+}
+
+// The per-part measures are one table: each is in report.json (every part),
+// and is one row of report.md and of report.html with the same label and
+// values; the "Beyond the thesis" tables hold nothing else.
+TEST(Evaluation, EveryPartMeasureIsInEveryReportWithOneLabel) {
+  Fixture f;
+  f.input.samples[0].generated = {};  // some values over fewer samples
+  f.input.samples[1].generated = f.input.samples[2].generated;
+  const Evaluation e = evaluate(f.input, f.options);
+  const std::string md = render_markdown(e.report);
+  const std::string html = render_html(e.report, e.page, "", ".", "");
+  ASSERT_GE(part_measures().size(), 7u);
+  std::set<std::string> labels, keys;
+  size_t rows = 0;
+  for (const PartMeasure& m : part_measures()) {
+    const std::string label = m.row_label();
+    SCOPED_TRACE(label);
+    EXPECT_TRUE(labels.insert(m.label).second) << "two measures with one label";
+    std::string key;
+    for (const std::string& k : m.key) key += (key.empty() ? "" : ".") + k;
+    EXPECT_TRUE(keys.insert(key).second) << "two measures at " << key;
+    const nlohmann::ordered_json& node = measure_in(e.report, m);
+    ASSERT_TRUE(node.is_object()) << key << " is not in report.json";
+    ASSERT_EQ(node.size(), m.parts.size()) << node.dump();
+    for (Part part : m.parts) EXPECT_TRUE(node.contains(part_name(part))) << node.dump();
+    ASSERT_TRUE(node.contains("reference") && node.contains("generated")) << node.dump();
+    const std::string reference = detail::num(node["reference"]), generated = detail::num(node["generated"]);
+    EXPECT_NE(md.find("\n| " + label + " | " + reference + " | " + generated + " |\n"), std::string::npos) << md;
+    EXPECT_NE(html.find("<tr><td>" + label + "</td><td>" + reference + "</td><td>" + generated + "</td></tr>"),
+              std::string::npos)
+        << html;
+    rows += m.section == ReportSection::BeyondTheThesis;
+  }
+  // No other rows in the sections (no label kept by hand next to the table).
+  const size_t md_start = md.find("## Beyond the thesis"), md_end = md.find("\n## ", md_start);
+  ASSERT_NE(md_start, std::string::npos);
+  const std::string md_section = md.substr(md_start, md_end - md_start);
+  EXPECT_EQ(size_t(std::count(md_section.begin(), md_section.end(), '\n')), rows + 4) << md_section;
+  const size_t html_start = html.find("<h2 id=\"extras\">"), html_end = html.find("</table>", html_start);
+  ASSERT_NE(html_start, std::string::npos);
+  const std::string html_section = html.substr(html_start, html_end - html_start);
+  size_t html_rows = 0;
+  for (size_t at = html_section.find("<tr><td>"); at != std::string::npos; at = html_section.find("<tr><td>", at + 1))
+    ++html_rows;
+  EXPECT_EQ(html_rows, rows) << html_section;
 }
 
 }  // namespace

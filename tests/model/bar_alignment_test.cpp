@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/batch.h"
@@ -164,6 +165,45 @@ TEST(BarAlignmentConfig, YamlJsonRoundTripAndErrorsNameTheKey) {
                acc::Error);
 }
 
+TEST(BarAlignmentConfig, JsonIsTheSpecModelsAndErrorsNameTheKeyPath) {
+  // The export JSON of the SPEC model, byte for byte as before bar alignment existed.
+  EXPECT_EQ(ModelConfig{}.to_json(),
+            R"({"d_model":256,"enc_layers":6,"dec_layers":6,"heads":4,"ff":128,"dropout":0.1,"max_len":1500,)"
+            R"("max_relative_distance":1500,"vocab_size":500})");
+  ModelConfig on;
+  on.bar_alignment.window = true;
+  on.bar_alignment.max_bars = 3;
+  EXPECT_EQ(on.to_json(),
+            R"({"d_model":256,"enc_layers":6,"dec_layers":6,"heads":4,"ff":128,"dropout":0.1,"max_len":1500,)"
+            R"("max_relative_distance":1500,"vocab_size":500,"bar_alignment":{"embeddings":false,"max_bars":3,)"
+            R"("window":true,"window_before":0,"window_after":1,"bias":false,"bias_distance":4}})");
+  const std::string head = R"({"d_model":16,"enc_layers":1,"dec_layers":1,"heads":2,"ff":8,"dropout":0,)"
+                           R"("max_len":8,"max_relative_distance":4,"vocab_size":23)";
+  auto error_of = [](const std::string& json) {
+    try {
+      ModelConfig::from_json(json, "w.h5: config");
+    } catch (const acc::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error_of(head + "}"), "(no error)");
+  EXPECT_EQ(error_of(head + R"(,"bar_alignment":{"window":true}})"), "(no error)");  // partial: defaults
+  EXPECT_EQ(error_of(head + R"(,"bar_alignment":{"windw":true}})"),
+            "w.h5: config: model config: unknown key bar_alignment.windw");
+  EXPECT_EQ(error_of(head + R"(,"bar_alignment":{"window":1}})"),
+            "w.h5: config: model config: bar_alignment.window: expected a boolean");
+  EXPECT_EQ(error_of(head + R"(,"bar_alignment":{"max_bars":true}})"),
+            "w.h5: config: model config: bar_alignment.max_bars: expected an integer");
+  EXPECT_EQ(error_of(head + R"(,"bar_alignment":[]})"),
+            "w.h5: config: model config: bar_alignment: expected an object");
+  EXPECT_EQ(error_of(head + R"(,"bars":1})"), "w.h5: config: model config: unknown key bars");
+  EXPECT_EQ(error_of(R"({"d_model":16})"), "w.h5: config: model config: missing key enc_layers");
+  EXPECT_EQ(error_of(head.substr(0, head.find(R"(,"vocab_size")")) + "}"),
+            "w.h5: config: model config: missing key vocab_size");
+  EXPECT_EQ(error_of(R"({"d_model":"16"})"), "w.h5: config: model config: d_model: expected an integer");
+}
+
 TEST(BarAlignmentModel, NeedsBarIndicesAndUsesThem) {
   torch::manual_seed(3);
   std::mt19937 rng(3);
@@ -226,9 +266,18 @@ TEST(BarAlignmentModel, GradientsReachTheBarParameters) {
   torch::Tensor loss =
       sequence_loss(model(b.source, b.decoder_input, BarIndices{b.source_bars, b.target_bars}), b.labels);
   loss.backward();
-  for (const auto& p : model->named_parameters())
-    if (p.key().find("bar") != std::string::npos)
-      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
+  // aligned_config(): bar embeddings on both sides, a bias in each of the two decoder layers.
+  const std::set<std::string> expected = {"src_bar_embed.weight", "tgt_bar_embed.weight",
+                                          "decoder.layers.0.cross_attn.bar_bias",
+                                          "decoder.layers.1.cross_attn.bar_bias"};
+  std::set<std::string> seen;
+  for (const auto& p : model->named_parameters()) {
+    if (p.key().find("bar") == std::string::npos) continue;
+    seen.insert(p.key());
+    ASSERT_TRUE(p.value().grad().defined()) << p.key() << " has no gradient";
+    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
+  }
+  EXPECT_EQ(seen, expected) << "the bar parameters are not the expected ones";
 }
 
 // Teacher-forced incremental decoding with bar indices equals the full pass,

@@ -20,6 +20,7 @@
 #include "accompanist/util/error.h"
 #include "model/model_test_util.h"
 #include "train/checkpoint_io.h"
+#include "train/init_from.h"
 
 namespace acc::train {
 namespace {
@@ -166,6 +167,20 @@ TEST(CheckpointRng, RoundTripsAndOlderCheckpointsStillLoad) {
     EXPECT_NE(std::string(e.what()).find("rng-rank-0.pt: cannot load the generator state"), std::string::npos)
         << e.what();
   }
+}
+
+// train.init_from refuses a checkpoint whose model differs and names every
+// key of ModelConfig::visit() that does (chord conditioning included).
+TEST(InitFromCheckpoint, ModelDifferencesNameEveryKey) {
+  model::ModelConfig checkpoint, run;
+  EXPECT_EQ(model_config_differences(checkpoint, run), "");
+  run.d_model = 128;
+  run.dropout = 0.25;
+  run.max_len = 700;
+  run.chord_conditioning.target = true;
+  EXPECT_EQ(model_config_differences(checkpoint, run),
+            "d_model 256 (checkpoint) vs 128 (this run), dropout 0.1 vs 0.25, max_len (data.max_len) 1500 vs 700, "
+            "chord_conditioning.target false vs true");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,7 +29,21 @@ struct PrepOptions {
   // Polled during the run; when it becomes true the run stops with
   // acc::Error("prep", "interrupted") and leaves no corpus behind.
   const std::atomic<bool>* cancel = nullptr;
+  // Test hook: called at the points of kPrepTestPoints with the work done so
+  // far, so that a test can interrupt the run at a known point instead of
+  // after a guessed delay (`accompanist prep` raises a signal from it when
+  // ACC_PREP_TEST_SIGNAL is set; tests/apps/prep_cli_test.cpp). May be called
+  // from worker threads.
+  std::function<void(const std::string& point, uint64_t done)> test_point;
 };
+
+// The points of PrepOptions::test_point, in run order: "read" after each file
+// read (done = files read), "bpe" after each merge learnt (done = merges),
+// "encode" after each file BPE-encoded (done = files), "write" when every pair
+// is in the temporary corpus file, before the cancel check that precedes the
+// rename (done = pairs), "committed" when the corpus has been renamed onto the
+// output path, before the reports are written (done = 1).
+inline constexpr const char* kPrepTestPoints[] = {"read", "bpe", "encode", "write", "committed"};
 
 struct PrepSummary {
   uint64_t files_found = 0;

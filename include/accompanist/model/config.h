@@ -36,7 +36,6 @@ struct BarAlignment {
 
   bool enabled() const { return embeddings || window || bias; }
   void visit(acc::util::ConfigVisitor& v);
-  bool operator==(const BarAlignment& o) const;
 };
 
 // Chord ids of chord conditioning: 0 = no chord, 1 + root * 8 + quality
@@ -58,7 +57,6 @@ struct ChordConditioning {
 
   bool enabled() const { return source || target; }
   void visit(acc::util::ConfigVisitor& v);
-  bool operator==(const ChordConditioning& o) const { return source == o.source && target == o.target; }
 };
 
 struct ModelConfig {
@@ -85,12 +83,14 @@ struct ModelConfig {
   // (d_model not divisible by heads, vocabulary without the special ids, ...).
   void validate() const;
 
-  // A flat JSON object with every key (the `config` attribute of exported weights).
+  // A JSON object with every key (the `config` attribute of exported weights;
+  // bar_alignment and chord_conditioning only when enabled), by visit().
   std::string to_json() const;
-  // Parses to_json()'s output; unknown or missing keys and bad values are errors
-  // that name `source`.
+  // Parses to_json()'s output (acc::util::from_json), then validate(); unknown
+  // or missing keys and bad values are errors that name `source` and the key.
   static ModelConfig from_json(const std::string& text, const std::string& source);
 
+  // Every key of visit() (acc::util::configs_equal).
   bool operator==(const ModelConfig& o) const;
   bool operator!=(const ModelConfig& o) const { return !(*this == o); }
 };

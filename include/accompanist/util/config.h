@@ -4,7 +4,10 @@
 //   void visit(acc::util::ConfigVisitor& v);
 // that names its fields (and nested sections). The same visit() serves reading
 // (with type and range checks that name the full key path), `--set a.b=v`
-// overrides, and dumping the resolved tree as YAML. No yaml-cpp in this header.
+// overrides, dumping the resolved tree as YAML, reading and writing it as JSON
+// (to_json, from_json) and comparing two trees (configs_equal,
+// config_differences): a new key is one line in visit(). No yaml-cpp or
+// nlohmann-json in this header.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +25,14 @@ class ConfigVisitor {
 
   // A nested section "key:"; body visits its fields.
   virtual void section(const char* key, const std::function<void()>& body) = 0;
+  // A section that JSON (to_json) writes only when present() is true, e.g. an
+  // optional feature that is off, so that the JSON stays as it was before the
+  // feature existed; from_json accepts it absent or partial (missing keys keep
+  // their defaults). YAML dumps and comparisons always include it.
+  virtual void optional_section(const char* key, const std::function<void()>& body,
+                                const std::function<bool()>& present) {
+    section(key, body);
+  }
 
   virtual void field(const char* key, bool& value) = 0;
   virtual void field(const char* key, int& value, int64_t min = std::numeric_limits<int>::min(),
@@ -40,11 +51,21 @@ class ConfigVisitor {
 
 using ConfigBody = std::function<void(ConfigVisitor&)>;
 
+// A key whose values differ between two trees; the values as JSON text.
+struct ConfigDifference {
+  std::string key;  // full path, "bar_alignment.window"
+  std::string a, b;
+};
+
 namespace detail {
 // source: a name for messages (the file path, or "<checkpoint>/config.yaml").
 void read_config_yaml(const std::string& yaml_text, const std::string& source,
                       const std::vector<std::string>& overrides, const ConfigBody& body);
 std::string dump_config_yaml(const ConfigBody& body);
+std::string config_to_json(const ConfigBody& body);
+void config_from_json(const std::string& json_text, const std::string& source, const std::string& what,
+                      const ConfigBody& body);
+std::vector<ConfigDifference> config_differences(const ConfigBody& a, const ConfigBody& b);
 }  // namespace detail
 
 // Reads the YAML file at path (empty path: defaults only), applies overrides
@@ -67,6 +88,36 @@ std::string dump_config(const Config& cfg) {
 }
 
 std::string read_config_source(const std::string& path);  // the file's text, or an acc::Error
+
+// The tree as one compact JSON object, keys in visit order (optional sections
+// only when present).
+template <class Config>
+std::string to_json(const Config& cfg) {
+  return detail::config_to_json([&](ConfigVisitor& v) { const_cast<Config&>(cfg).visit(v); });
+}
+
+// Reads to_json()'s output into cfg. Every key outside an optional section is
+// required; unknown keys, wrong types and values out of range are errors
+// acc::Error(source, what + ": <why>"), e.g.
+//   "x.h5: config: model config: unknown key bar_alignment.windw",
+//   "...: model config: bar_alignment.window: expected a boolean".
+template <class Config>
+void from_json(Config& cfg, const std::string& json_text, const std::string& source,
+               const std::string& what = "config") {
+  detail::config_from_json(json_text, source, what, [&](ConfigVisitor& v) { cfg.visit(v); });
+}
+
+// Every key (optional sections included) whose values differ, in visit order.
+template <class Config>
+std::vector<ConfigDifference> config_differences(const Config& a, const Config& b) {
+  return detail::config_differences([&](ConfigVisitor& v) { const_cast<Config&>(a).visit(v); },
+                                    [&](ConfigVisitor& v) { const_cast<Config&>(b).visit(v); });
+}
+
+template <class Config>
+bool configs_equal(const Config& a, const Config& b) {
+  return config_differences(a, b).empty();
+}
 
 template <class Config>
 void load_config_file(Config& cfg, const std::string& path, const std::vector<std::string>& overrides) {

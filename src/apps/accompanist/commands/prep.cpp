@@ -1,10 +1,16 @@
 // accompanist prep --config FILE.yaml --input DIR --output corpus.h5 [--set key=value]...
 // Builds the tokenizer and the HDF5 corpus (SPEC section 9); see docs/data.md.
 // SIGINT and SIGTERM stop the run cleanly: no file is left at the output path.
+// Test hook: ACC_PREP_TEST_SIGNAL=<point>:<done>:<TERM|INT|KILL> (point one of
+// acc::data::kPrepTestPoints, e.g. "read:3:TERM") makes prep send itself that
+// signal the first time it reaches the point with at least <done> done, so
+// that tests interrupt it at a known point (tests/apps/prep_cli_test.cpp).
 #include <fmt/format.h>
 
 #include <atomic>
+#include <charconv>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,6 +18,7 @@
 
 #include "accompanist/command.h"
 #include "accompanist/data/prep.h"
+#include "accompanist/util/error.h"
 
 namespace {
 
@@ -41,6 +48,32 @@ class StopSignals {
   struct sigaction old_int_ {
   }, old_term_{};
 };
+
+// The test hook of ACC_PREP_TEST_SIGNAL (see the top of this file); none when it is unset.
+std::function<void(const std::string&, uint64_t)> signal_hook_from_environment() {
+  const char* env = std::getenv("ACC_PREP_TEST_SIGNAL");
+  if (!env || !*env) return {};
+  const std::string text = env;
+  const auto bad = [&] {
+    return acc::Error("ACC_PREP_TEST_SIGNAL=" + text,
+                      "expected <point>:<done>:<TERM|INT|KILL>, point one of read, "
+                      "bpe, encode, write, committed");
+  };
+  const size_t a = text.find(':'), b = text.find(':', a == std::string::npos ? a : a + 1);
+  if (a == std::string::npos || b == std::string::npos) throw bad();
+  const std::string point = text.substr(0, a), sig_name = text.substr(b + 1);
+  uint64_t done = 0;
+  const auto [end, ec] = std::from_chars(text.data() + a + 1, text.data() + b, done);
+  if (ec != std::errc() || end != text.data() + b) throw bad();
+  bool known = false;
+  for (const char* p : acc::data::kPrepTestPoints) known = known || point == p;
+  const int sig = sig_name == "TERM" ? SIGTERM : sig_name == "INT" ? SIGINT : sig_name == "KILL" ? SIGKILL : 0;
+  if (!known || sig == 0) throw bad();
+  auto fired = std::make_shared<std::atomic<bool>>(false);
+  return [=](const std::string& at, uint64_t count) {
+    if (at == point && count >= done && !fired->exchange(true)) std::raise(sig);
+  };
+}
 
 struct PrepArgs {
   std::string config, input, output;
@@ -73,6 +106,7 @@ std::function<int()> setup_prep(CLI::App& app) {
     o.progress = !a->no_progress;
     o.plot = !a->no_plot;
     o.cancel = &g_interrupted;
+    o.test_point = signal_hook_from_environment();
     g_interrupted = false;
     StopSignals signals;
     acc::data::PrepSummary s = acc::data::run_prep(o);
