@@ -75,8 +75,8 @@ bool mergeable(TokenId id) {
 
 // What a token's base expansion holds, for merge_bar_with_notes = false.
 struct Expansion {
-  bool bar = false;             // a Bar
-  bool pitch = false;           // a Pitch
+  bool bar = false;              // a Bar
+  bool pitch = false;            // a Pitch
   bool pitch_after_bar = false;  // a Pitch after a Bar
 };
 
@@ -145,8 +145,7 @@ std::vector<Merge> train_bpe(const TokenId* tokens, const uint64_t* offsets, siz
     Candidate top = queue.top();
     queue.pop();
     // A forbidden pair is never merged; later entries of it are dropped here too.
-    if (!options.merge_bar_with_notes &&
-        joined(expansion[size_t(top.a)], expansion[size_t(top.b)]).pitch_after_bar)
+    if (!options.merge_bar_with_notes && joined(expansion[size_t(top.a)], expansion[size_t(top.b)]).pitch_after_bar)
       continue;
     PairStats& stats = pairs.get(top.a, top.b);
     if (stats.count != top.count) {  // stale entry: requeue with the current count
