@@ -21,7 +21,7 @@ Evaluation sets, all held out by song:
       [--recipes a,b,...] [--mma-songs N] [--pretrain-steps N] [--finetune-steps N]
       [--samples N] [--reuse] [--quick] > real_songs.jsonl
 
-benchmarks/results_table.py renders the lines (section "Learning on real songs").
+The figures of docs/model.md ("The recipe, measured") were made this way.
 """
 import argparse
 import json
