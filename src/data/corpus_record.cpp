@@ -24,7 +24,8 @@ std::string CorpusRecord::to_json() const {
                               {"corpus", corpus},
                               {"tokenizer_sha256", tokenizer_sha256},
                               {"train_pairs", train_pairs},
-                              {"target", target_json}};
+                              {"target", target_json},
+                              {"prep_config", prep_config}};
   return j.dump(2) + "\n";
 }
 
@@ -41,6 +42,7 @@ CorpusRecord CorpusRecord::from_json(const std::string& text, const std::string&
     r.train_pairs = j.at("train_pairs").get<int64_t>();
     r.target.notes = j.at("target").at("notes").get<int64_t>();
     r.target.onsets = j.at("target").at("onsets").get<int64_t>();
+    r.prep_config = j.value("prep_config", "");
   } catch (const nlohmann::json::exception& e) {
     throw Error(source, std::string("bad corpus record: ") + e.what());
   }
@@ -77,6 +79,7 @@ CorpusRecord describe_corpus(const Corpus& corpus) {
   r.tokenizer_sha256 = corpus.tokenizer_sha256();
   r.train_pairs = int64_t(train.size());
   r.target = measure_targets(train, tok.bpe());
+  r.prep_config = corpus.prep_config_yaml();
   return r;
 }
 

@@ -37,10 +37,15 @@ TokenSeq to_seq(const data::TokenSpan& span) {
   return TokenSeq(span.begin(), span.end());
 }
 
-// The families and window length the corpus was made with (defaults without a corpus).
-data::PrepConfig corpus_prep_config(const data::Corpus* corpus) {
+// The families and window length of the corpus, else of the corpus the
+// checkpoint was trained on (its corpus.json), else the defaults.
+data::PrepConfig corpus_prep_config(const data::Corpus* corpus, const std::optional<data::CorpusRecord>& trained_on,
+                                    const std::string& checkpoint) {
   data::PrepConfig config;
-  if (corpus) util::load_config_text(config, corpus->prep_config_yaml(), corpus->path() + " (prep config)");
+  if (corpus)
+    util::load_config_text(config, corpus->prep_config_yaml(), corpus->path() + " (prep config)");
+  else if (trained_on && !trained_on->prep_config.empty())
+    util::load_config_text(config, trained_on->prep_config, checkpoint + "/corpus.json (prep config)");
   return config;
 }
 
@@ -157,7 +162,7 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
                               "in {})",
                               tokenizer_sha.substr(0, 12), corpus->tokenizer_sha256().substr(0, 12), o.corpus));
   }
-  const data::PrepConfig prep = corpus_prep_config(corpus ? &*corpus : nullptr);
+  const data::PrepConfig prep = corpus_prep_config(corpus ? &*corpus : nullptr, trained_on, o.checkpoint);
   GenerationOptions generation = o.generation;
   generation.max_notes_per_onset =
       resolve_max_notes_per_onset(o.max_notes_per_onset, generation.grammar_mask, trained_on);

@@ -51,6 +51,9 @@ TEST(CorpusRecord, CountsTrainTargetsThroughBpeExpansions) {
   EXPECT_EQ(back.train_pairs, 2);
   EXPECT_EQ(back.target.notes, 5);
   EXPECT_EQ(back.target.onsets, 3);
+  // The prep config travels, so that generate --midi cuts the model's windows.
+  EXPECT_EQ(r.prep_config, "window_beats: 96\n");
+  EXPECT_EQ(back.prep_config, r.prep_config);
   EXPECT_NE(r.to_json().find("\"notes_per_onset\": 1.666"), std::string::npos) << r.to_json();
   EXPECT_NE(CorpusRecord().to_json().find("\"notes_per_onset\": null"), std::string::npos);
   EXPECT_EQ(CorpusRecord().target.notes_per_onset(), 0.0);

@@ -28,16 +28,8 @@ const bool kFp32Encoder = [] { return setenv("ACCOMPANIST_PRECISION", "fp32", 1)
 using testing::random_pairs;
 using testing::random_tokens;
 using testing::ScratchDir;
+using testing::test_bar_counts;
 using testing::tiny_config;
-
-// Ids 4 and 9 hold one Bar each, id 7 two (a BPE token over two bar lines).
-std::vector<int32_t> test_bar_counts(int64_t vocab) {
-  std::vector<int32_t> counts(size_t(vocab), 0);
-  counts[4] = 1;
-  counts[9] = 1;
-  counts[7] = 2;
-  return counts;
-}
 
 ModelConfig aligned_config() {
   ModelConfig c = tiny_config();
@@ -333,12 +325,7 @@ TEST(BarAlignmentReference, LogitsMatchTheIndependentPythonModel) {
   testing::perturb_parameters(model);
   export_weights(model, dir.file("weights.h5"));
   const auto counts = test_bar_counts(c.vocab_size);
-  {
-    std::ofstream out(dir.file("bar_counts.json"));
-    out << "[";
-    for (size_t i = 0; i < counts.size(); ++i) out << (i ? "," : "") << counts[i];
-    out << "]\n";
-  }
+  testing::write_json_array(dir.file("bar_counts.json"), counts);
   auto pairs = random_pairs(rng, c, {4, 11, 1, 16, 20, 7}, {9, 3, 15, 0, 6, 22});
   pairs[1].source = {5, 6, 8, 10, 11, 12};  // no Bar at all: every token in bar 0
   ScoreOptions opts;

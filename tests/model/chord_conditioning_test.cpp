@@ -26,16 +26,8 @@ const bool kFp32Encoder = [] { return setenv("ACCOMPANIST_PRECISION", "fp32", 1)
 using testing::random_pairs;
 using testing::random_tokens;
 using testing::ScratchDir;
+using testing::test_bar_counts;
 using testing::tiny_config;
-
-// Ids 4 and 9 hold one Bar each, id 7 two (as in bar_alignment_test.cpp).
-std::vector<int32_t> test_bar_counts(int64_t vocab) {
-  std::vector<int32_t> counts(size_t(vocab), 0);
-  counts[4] = 1;
-  counts[9] = 1;
-  counts[7] = 2;
-  return counts;
-}
 
 ModelConfig chord_config() {
   ModelConfig c = tiny_config();
@@ -244,11 +236,8 @@ TEST(ChordConditioningReference, LogitsMatchTheIndependentPythonModel) {
   for (auto* seqs : {&pairs[1].source, &pairs[4].target})  // more bars than the random ids give
     for (size_t i = 0; i < seqs->size(); i += 4) (*seqs)[i] = 4;
   for (size_t i = 0; i < pairs.size(); ++i) pairs[i].source_bar_chords = random_chords(rng, i % 3 == 2 ? 0 : 5);
+  testing::write_json_array(dir.file("bar_counts.json"), counts);
   {
-    std::ofstream counts_out(dir.file("bar_counts.json"));
-    counts_out << "[";
-    for (size_t i = 0; i < counts.size(); ++i) counts_out << (i ? "," : "") << counts[i];
-    counts_out << "]\n";
     std::ofstream chords_out(dir.file("bar_chords.json"));
     chords_out << "[";
     for (size_t i = 0; i < pairs.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -115,6 +116,24 @@ inline ReferenceComparison compare_with_python_reference(const ScratchDir& dir, 
   out.max_abs_diff = worst;
   out.reference_mean_loss = b_root.read<double>("mean_loss").at(0);
   return out;
+}
+
+// Bar tokens per id for the bar tests: ids 4 and 9 hold one Bar each, id 7
+// two (a BPE token over two bar lines).
+inline std::vector<int32_t> test_bar_counts(int64_t vocab) {
+  std::vector<int32_t> counts(size_t(vocab), 0);
+  counts[4] = 1;
+  counts[9] = 1;
+  counts[7] = 2;
+  return counts;
+}
+
+// Integers as a JSON array (the Python reference's --bar-counts file).
+inline void write_json_array(const std::string& path, const std::vector<int32_t>& values) {
+  std::ofstream out(path);
+  out << "[";
+  for (size_t i = 0; i < values.size(); ++i) out << (i ? "," : "") << values[i];
+  out << "]\n";
 }
 
 }  // namespace acc::model::testing

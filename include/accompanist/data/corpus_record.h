@@ -31,6 +31,9 @@ struct CorpusRecord {
   std::string tokenizer_sha256;
   int64_t train_pairs = 0;
   TargetStatistics target;  // over the train split
+  // The corpus's prep config (YAML): `generate --midi` without a corpus cuts
+  // a song into the windows the model was trained on. Empty in older records.
+  std::string prep_config;
 
   std::string to_json() const;
   // Throws acc::Error(source, why) when the text is not such a record.
