@@ -68,8 +68,12 @@ std::function<int()> setup_score(CLI::App& app) {
     if (a->limit > 0) n = std::min<size_t>(n, static_cast<size_t>(a->limit));
     if (n == 0) throw acc::Error(a->corpus, "split " + a->split + " has no pairs");
 
-    const auto tokenizer = acc::tokenizer::Tokenizer::from_json(corpus.tokenizer_json(), a->corpus);
+    // The corpus's tokenizer only for a model that needs bars or chords (test
+    // corpora may carry a stand-in tokenizer).
+    const bool needs_bars = model->config().needs_bars();
     const bool chords = model->config().chord_conditioning.enabled();
+    const auto tokenizer = needs_bars ? acc::tokenizer::Tokenizer::from_json(corpus.tokenizer_json(), a->corpus)
+                                      : acc::tokenizer::Tokenizer();
     std::vector<acc::model::TokenPair> pairs(n);
     for (size_t i = 0; i < n; ++i) {
       auto s = split.source(i);
@@ -81,7 +85,7 @@ std::function<int()> setup_score(CLI::App& app) {
     acc::model::ScoreOptions options;
     options.batch_size = a->batch_size;
     options.logits_path = a->logits;
-    if (model->config().needs_bars()) options.bar_counts = tokenizer.bar_counts();
+    if (needs_bars) options.bar_counts = tokenizer.bar_counts();
     acc::model::ScoreResult r = acc::model::score_pairs(model, pairs, options);
 
     nlohmann::ordered_json out;
