@@ -50,7 +50,7 @@ echo "== 2. songs: the real ones Debian ships (default corpus), and $mma_songs c
 datasets/debian/fetch.sh "$data/debian"
 datasets/mma/render.sh --songs "$mma_songs" --seed 1 "$data/mma"
 
-echo "== 3. prep: MIDI -> 96-beat snippets -> REMI + BPE -> HDF5 $(elapsed)"
+echo "== 3. prep: MIDI -> 12-bar snippets -> REMI + BPE -> HDF5 $(elapsed)"
 prep() {  # prep NAME INPUT [--set k=v ...]
   local name=$1 input=$2
   shift 2
