@@ -92,7 +92,7 @@ def train(args, name, corpus, steps, chords, init_from=None):
         with open(os.path.join(run_dir, "metrics.jsonl")) as f:
             return run_dir, max(json.loads(line)["time_s"] for line in f)
     shutil.rmtree(run_dir, ignore_errors=True)
-    sets = [f"data.corpus={corpus}", f"train.max_steps={steps}", "train.sample_every=0"]
+    sets = [f"data.corpus={corpus}", f"train.max_steps={steps}", "train.sample_every=0"] + args.train_sets
     sets += CHORDS_ON if chords else CHORDS_OFF
     if init_from:
         sets.append(f"train.init_from={os.path.join(init_from, 'checkpoints', 'best')}")
@@ -167,8 +167,10 @@ def main():
     ap.add_argument("--quick", action="store_true", help="tiny sizes: checks the benchmark itself")
     args = ap.parse_args()
     args.generate_args = args.generate_args.split()
-    if args.quick:
+    args.train_sets = []
+    if args.quick:  # validation and checkpoints within the few steps, so that a best checkpoint exists
         args.mma_songs, args.pretrain_steps, args.finetune_steps, args.samples = 40, 30, 20, 4
+        args.train_sets = ["train.valid_every=10", "train.checkpoint_every=10"]
     for b in ("accompanist", "accompanist-train"):
         if not os.access(acc_bin(args, b), os.X_OK):
             fail(acc_bin(args, b), "not built (scripts/setup.sh builds it)")
