@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "accompanist/model/bar_alignment.h"
+#include "accompanist/model/batch.h"
 #include "accompanist/model/decoding.h"
 #include "accompanist/tokenizer/bar_chords.h"
 #include "accompanist/tokenizer/grammar.h"
@@ -150,11 +151,7 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
   // The source chord of each active row's current bar, [B'] on the device.
   auto active_chords = [&] {
     std::vector<int64_t> chords;
-    for (int64_t b : active) {
-      const auto& table = bar_chords[size_t(b)];
-      const int64_t bar = input_bar[size_t(b)];
-      chords.push_back(bar >= 0 && bar < int64_t(table.size()) ? table[size_t(bar)] : 0);
-    }
+    for (int64_t b : active) chords.push_back(model::chord_of_bar(bar_chords[size_t(b)], input_bar[size_t(b)]));
     return torch::tensor(chords, long_options).to(device);
   };
   if (!decoder && chorded) history_chords = active_chords().view({-1, 1});

@@ -78,8 +78,7 @@ Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::ve
         if (!bar_chords) continue;
         const std::vector<int32_t>& table = (*bar_chords)[size_t(b)];
         int64_t* c = chords->data_ptr<int64_t>() + b * L;
-        for (int64_t i = 0; i < L; ++i)
-          c[i] = idx[size_t(i)] >= 0 && idx[size_t(i)] < int64_t(table.size()) ? table[size_t(idx[size_t(i)])] : 0;
+        for (int64_t i = 0; i < L; ++i) c[i] = chord_of_bar(table, idx[size_t(i)]);
       }
     }
   }

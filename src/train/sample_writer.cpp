@@ -48,10 +48,7 @@ void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<
     torch::Tensor step_chords;
     if (chorded) {
       std::vector<int64_t> c(size_t(n), 0);
-      for (int64_t i = 0; i < n; ++i) {
-        const auto& table = chords[size_t(i)];
-        if (bar[size_t(i)] < int64_t(table.size())) c[size_t(i)] = table[size_t(bar[size_t(i)])];
-      }
+      for (int64_t i = 0; i < n; ++i) c[size_t(i)] = model::chord_of_bar(chords[size_t(i)], bar[size_t(i)]);
       step_chords = torch::tensor(c, torch::kInt64).to(device);
     }
     torch::Tensor next = decoder.step(tokens, step_bars, step_chords).argmax(-1);  // [B]

@@ -29,6 +29,12 @@ struct Batch {
 // Per sample: the chord id of every bar of its source (tokenizer::bar_chord_ids).
 using BarChords = std::vector<std::vector<int32_t>>;
 
+// The chord id of bar `bar` of one source: 0 (no chord) outside its bars, as
+// past the source's last bar. Batches and every decoder share this rule.
+inline int64_t chord_of_bar(const std::vector<int32_t>& bar_chords, int64_t bar) {
+  return bar >= 0 && bar < int64_t(bar_chords.size()) ? bar_chords[size_t(bar)] : 0;
+}
+
 // Sources longer than max_len are cut to max_len; targets to max_len - 1
 // before BOS/EOS are added (then the EOS is cut away). Throws acc::Error for an
 // empty batch, an empty source (nothing to attend to), a token id of 0 (PAD)
