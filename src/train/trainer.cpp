@@ -72,7 +72,7 @@ class Trainer {
     dist::check_replicas(comm_, *model_, config_sha256_);
     dist::broadcast_parameters(*model_, comm_);
     write_run_files(resume_dir);
-    install_stop_handlers();
+    install_stop_handlers();  // again, for library users (idempotent)
     return train_loop();
   }
 

@@ -23,7 +23,7 @@ checks states, outputs and run directories:
   preempt_at_start  the same as soon as the batch shell runs: a USR1 before
                     the ranks handle it ends them unsaved; the job still
                     requeues and the run comes out the same
-  time_limit        --time=1 --signal=B:USR1@50: the signal before the time
+  time_limit        --time=2 --signal=B:USR1@50: the signal before the time
                     limit saves a checkpoint; with ACCOMPANIST_MAX_REQUEUES=0 the
                     job ends FAILED with an error line instead of requeueing
   sweep             sweep.sbatch as a 2-task array, then scripts/summarize_runs.py
@@ -316,10 +316,12 @@ def case_preempt_at_start():
 
 def case_time_limit():
     sets = [s if not s.startswith("train.max_steps=") else "train.max_steps=1000000" for s in SETS]
-    job, run_dir, out = submit_train("time_limit", sbatch_args=["--time=1", "--signal=B:USR1@50"], sets=sets,
+    job, run_dir, out = submit_train("time_limit", sbatch_args=["--time=2", "--signal=B:USR1@50"], sets=sets,
                                      ACCOMPANIST_MAX_REQUEUES="0")
     t0 = time.time()
-    rec = wait_job(job, timeout=100)
+    # SLURM sends the signal up to 60 s early: between 10 and 70 s here, after
+    # the ranks have started (with --time=1 it came at once, before them).
+    rec = wait_job(job, timeout=150)
     log = read(out)
     check(rec["JobState"] == "FAILED" and rec["Restarts"] == "0",
           f"job {job}: {rec['JobState']}, {rec['Restarts']} restarts (expected FAILED, 0)\n{log[-4000:]}")

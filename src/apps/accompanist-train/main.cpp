@@ -10,6 +10,7 @@
 
 #include "accompanist/dist/communicator_factory.h"
 #include "accompanist/dist/mpi_environment.h"
+#include "accompanist/train/stop_signal.h"
 #include "accompanist/train/train_config.h"
 #include "accompanist/train/trainer.h"
 #include "accompanist/util/log.h"
@@ -17,6 +18,10 @@
 #include "parse_command_line.h"
 
 int main(int argc, char** argv) {
+  // First: SLURM may send SIGUSR1/SIGTERM as soon as the job starts (its
+  // --signal timing is up to 60 s early), and an unhandled one would end the
+  // rank without a checkpoint. The training loop checks the flag every step.
+  acc::train::install_stop_handlers();
   CLI::App app{"accompanist-train: data-parallel training of the accompaniment model", "accompanist-train"};
   std::string config_path;
   acc::train::RunOptions run;
