@@ -105,12 +105,13 @@ def train(args, name, corpus, steps, chords, init_from=None):
     return run_dir, time.time() - t0
 
 
-def evaluate(args, name, run_dir, corpus, split):
+def evaluate(args, name, run_dir, corpus, split, checkpoint=None):
+    """Generates and evaluates from run_dir's best checkpoint (or `checkpoint`); returns the report."""
     samples = os.path.join(args.work, "samples", f"{name}-{split}")
     report = os.path.join(args.work, "reports", f"{name}-{split}")
     shutil.rmtree(samples, ignore_errors=True)
     log = os.path.join(args.work, f"{name}.log")
-    run([acc_bin(args, "accompanist"), "generate", "--checkpoint", os.path.join(run_dir, "checkpoints", "best"),
+    run([acc_bin(args, "accompanist"), "generate", "--checkpoint", checkpoint or os.path.join(run_dir, "checkpoints", "best"),
          "--corpus", corpus, "--split", split, "--count", str(args.samples), "--out", samples, "--top-k", "3",
          "--seed", "1", "--threads", str(os.cpu_count() or 1)] + args.generate_args, log)
     run([acc_bin(args, "accompanist"), "evaluate", "--samples", samples, "--corpus", corpus, "--out", report], log)

@@ -1,6 +1,8 @@
 #include "accompanist/train/pair_source.h"
 
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 #include <random>
 
 #include "accompanist/data/corpus.h"
@@ -8,6 +10,7 @@
 #include "accompanist/model/config.h"
 #include "accompanist/tokenizer/bar_chords.h"
 #include "accompanist/train/batch_plan.h"
+#include "accompanist/util/error.h"
 
 namespace acc::train {
 namespace {
@@ -55,6 +58,33 @@ class SyntheticPairs final : public PairSource {
   uint64_t seed_;
 };
 
+class MixedPairs final : public PairSource {
+ public:
+  MixedPairs(std::unique_ptr<PairSource> main, std::unique_ptr<PairSource> extra, size_t count, uint64_t seed)
+      : main_(std::move(main)), extra_(std::move(extra)) {
+    if (count > extra_->size()) throw Error("data", "replay: more pairs asked than the corpus has");
+    chosen_.resize(extra_->size());
+    std::iota(chosen_.begin(), chosen_.end(), 0u);
+    std::mt19937_64 rng(mix_seed(seed, 0x7265706c6179));  // "replay"
+    std::shuffle(chosen_.begin(), chosen_.end(), rng);
+    chosen_.resize(count);
+  }
+  size_t size() const override { return main_->size() + chosen_.size(); }
+  TokenExample get(size_t i) const override { return i < main_->size() ? main_->get(i) : extra_->get(pick(i)); }
+  uint32_t cost(size_t i) const override { return i < main_->size() ? main_->cost(i) : extra_->cost(pick(i)); }
+  uint32_t source_length(size_t i) const override {
+    return i < main_->size() ? main_->source_length(i) : extra_->source_length(pick(i));
+  }
+  uint32_t target_length(size_t i) const override {
+    return i < main_->size() ? main_->target_length(i) : extra_->target_length(pick(i));
+  }
+
+ private:
+  size_t pick(size_t i) const { return chosen_.at(i - main_->size()); }
+  std::unique_ptr<PairSource> main_, extra_;
+  std::vector<uint32_t> chosen_;
+};
+
 // Computed on each get(): decoding one source is microseconds, and the batch
 // loader calls it on its own thread.
 class ChordedPairs final : public PairSource {
@@ -98,6 +128,17 @@ std::unique_ptr<PairSource> corpus_pairs(const data::CorpusSplit& split) {
 
 std::unique_ptr<PairSource> synthetic_pairs(size_t count, int length, int vocab_size, uint64_t seed) {
   return std::make_unique<SyntheticPairs>(count, length, vocab_size, seed);
+}
+
+std::unique_ptr<PairSource> mixed_pairs(std::unique_ptr<PairSource> main, std::unique_ptr<PairSource> extra,
+                                        size_t count, uint64_t seed) {
+  return std::make_unique<MixedPairs>(std::move(main), std::move(extra), count, seed);
+}
+
+size_t replay_count(size_t main_size, double fraction, size_t available) {
+  if (fraction <= 0) return 0;
+  const double want = std::round(double(main_size) * fraction / (1.0 - fraction));
+  return std::min(available, size_t(want));
 }
 
 std::unique_ptr<PairSource> with_bar_chords(std::unique_ptr<PairSource> pairs, const tokenizer::Tokenizer& tokenizer) {

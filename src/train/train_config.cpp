@@ -62,6 +62,14 @@ void DataOptions::visit(util::ConfigVisitor& v) {
   v.field("synthetic_vocab", synthetic_vocab, 5, 65536);
   v.field("group_by_length", group_by_length);
   v.field("prefetch_batches", prefetch_batches, 1, 1024);
+  // In JSON only when used: run records and checkpoints of runs without it stay as they were.
+  v.optional_section(
+      "replay", [&] { replay.visit(v); }, [&] { return !replay.corpus.empty(); });
+}
+
+void ReplayOptions::visit(util::ConfigVisitor& v) {
+  v.field("corpus", corpus);
+  v.field("fraction", fraction, 0.0, 0.99);
 }
 
 void TrainOptions::visit(util::ConfigVisitor& v) {
@@ -111,6 +119,10 @@ void TrainConfig::visit(util::ConfigVisitor& v) {
 void TrainConfig::validate() const {
   if (data.corpus.empty() && data.synthetic_len == 0)
     throw Error("config", "data.corpus: a corpus is required (or data.synthetic_len > 0)");
+  if (!data.replay.corpus.empty() && data.synthetic_len > 0)
+    throw Error("config", "data.replay.corpus: replay needs a corpus, not synthetic data (data.synthetic_len > 0)");
+  if (!data.replay.corpus.empty() && data.replay.fraction <= 0)
+    throw Error("config", "data.replay.fraction: must be > 0 when data.replay.corpus is set");
   if (train.weight_decay > 0 && train.optimizer != "adamw")
     throw Error("config", "train.weight_decay needs train.optimizer: adamw");
   if (train.max_tokens > 0 && train.max_tokens < data.max_len)

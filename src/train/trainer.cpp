@@ -31,6 +31,7 @@
 #include "run_environment.h"
 #include "run_record.h"
 #include "sample_writer.h"
+#include "training_data.h"
 
 namespace fs = std::filesystem;
 
@@ -42,8 +43,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
-
-constexpr size_t kSyntheticExamples = size_t(1) << 20;
 
 // Sums over one logging interval.
 struct IntervalStats {
@@ -79,46 +78,11 @@ class Trainer {
  private:
   // ---- setup ------------------------------------------------------------
 
-  void open_data() {
-    if (cfg_.data.synthetic_len > 0) {
-      vocab_size_ = cfg_.data.synthetic_vocab;
-      train_pairs_ = synthetic_pairs(kSyntheticExamples, cfg_.data.synthetic_len, vocab_size_, cfg_.train.seed);
-      valid_pairs_ = synthetic_pairs(4096, cfg_.data.synthetic_len, vocab_size_, cfg_.train.seed + 1);
-      if (cfg_.model.needs_bars()) {
-        bar_counts_ = tokenizer::Tokenizer().bar_counts();  // random ids: only the base Bar id counts
-        bar_counts_.resize(size_t(vocab_size_), 0);
-      }
-      if (cfg_.model.chord_conditioning.enabled()) {
-        train_pairs_ = with_bar_chords(std::move(train_pairs_), tokenizer::Tokenizer());
-        valid_pairs_ = with_bar_chords(std::move(valid_pairs_), tokenizer::Tokenizer());
-      }
-      return;
-    }
-    corpus_.emplace(data::Corpus::open(cfg_.data.corpus));
-    vocab_size_ = corpus_->vocab_size();
-    tokenizer_sha256_ = corpus_->tokenizer_sha256();
-    const auto tokenizer = tokenizer::Tokenizer::from_json(corpus_->tokenizer_json(), cfg_.data.corpus);
-    if (cfg_.model.needs_bars()) bar_counts_ = tokenizer.bar_counts();
-    train_pairs_ = corpus_pairs(corpus_->split("train"));
-    valid_pairs_ = corpus_pairs(corpus_->split("valid"));
-    if (cfg_.model.chord_conditioning.enabled()) {
-      train_pairs_ = with_bar_chords(std::move(train_pairs_), tokenizer);
-      valid_pairs_ = with_bar_chords(std::move(valid_pairs_), tokenizer);
-    }
-    if (comm_.rank() == 0) {
-      spdlog::info("corpus {}: {} train pairs, {} valid pairs, vocabulary {}, {}", cfg_.data.corpus,
-                   train_pairs_->size(), valid_pairs_->size(), vocab_size_, corpus_->direction());
-      // Written into every checkpoint: generate's defaults come from it.
-      corpus_record_ = data::describe_corpus(*corpus_);
-      const data::TargetStatistics& t = corpus_record_->target;
-      spdlog::info("train targets: {} notes at {} onsets ({})", t.notes, t.onsets,
-                   t.onsets > 0 ? fmt::format("{:.3f} notes per onset", t.notes_per_onset()) : "no onsets");
-    }
-  }
+  void open_data() { data_ = open_training_data(cfg_, comm_.rank() == 0); }
 
   model::ModelConfig model_config() const {
     model::ModelConfig m = cfg_.model;
-    m.vocab_size = vocab_size_;
+    m.vocab_size = data_.vocab_size;
     m.max_len = cfg_.data.max_len;
     return m;
   }
@@ -157,9 +121,9 @@ class Trainer {
     if (resume_dir) {
       state_ = state_from_json(util::read_file_text(*resume_dir + "/trainer_state.json"),
                                *resume_dir + "/trainer_state.json");
-      if (state_.tokenizer_sha256 != tokenizer_sha256_)
+      if (state_.tokenizer_sha256 != data_.tokenizer_sha256)
         throw Error(cfg_.data.corpus, "corpus tokenizer differs from the checkpoint's (" +
-                                          tokenizer_sha256_.substr(0, 12) + " vs " +
+                                          data_.tokenizer_sha256.substr(0, 12) + " vs " +
                                           state_.tokenizer_sha256.substr(0, 12) + ")");
       const model::ModelConfig stored = model::load_model_config(*resume_dir);
       if (stored != mc)
@@ -168,7 +132,7 @@ class Trainer {
       model_ = model::load_model(*resume_dir);
     } else {
       model_ = initial_model(mc);
-      state_.tokenizer_sha256 = tokenizer_sha256_;
+      state_.tokenizer_sha256 = data_.tokenizer_sha256;
     }
     model_->to(device_);
     model_->train();
@@ -210,7 +174,7 @@ class Trainer {
   model::Seq2SeqTransformer initial_model(const model::ModelConfig& mc) {
     torch::manual_seed(mix_seed(cfg_.train.seed, 0));
     if (cfg_.train.init_from.empty()) return model::Seq2SeqTransformer(mc);
-    InitCheckpoint init = load_init_checkpoint(cfg_.train.init_from, mc, tokenizer_sha256_);
+    InitCheckpoint init = load_init_checkpoint(cfg_.train.init_from, mc, data_.tokenizer_sha256);
     init_from_step_ = init.step;
     if (comm_.rank() == 0)
       spdlog::info(
@@ -258,19 +222,19 @@ class Trainer {
     const auto& t = cfg_.train;
     const int64_t global_batch = int64_t(t.batch_size) * comm_.size() * t.accumulation;
     BatchPlan plan = t.max_tokens > 0
-                         ? BatchPlan::token_budget(train_pairs_->budget_sizes(cfg_.data.max_len), t.max_tokens,
+                         ? BatchPlan::token_budget(data_.train->budget_sizes(cfg_.data.max_len), t.max_tokens,
                                                    int64_t(comm_.size()) * t.accumulation, t.seed)
-                         : BatchPlan(train_pairs_->costs(), global_batch, t.seed, cfg_.data.group_by_length);
+                         : BatchPlan(data_.train->costs(), global_batch, t.seed, cfg_.data.group_by_length);
     LoaderShape shape{comm_.rank(),
                       comm_.size(),
                       t.batch_size,
                       t.accumulation,
                       cfg_.data.max_len,
-                      vocab_size_,
+                      data_.vocab_size,
                       cfg_.data.prefetch_batches,
-                      &bar_counts_,
+                      &data_.bar_counts,
                       cfg_.model.chord_conditioning.enabled()};
-    BatchLoader loader(*train_pairs_, plan, shape, state_.position);
+    BatchLoader loader(*data_.train, plan, shape, state_.position);
     dist::GradientBucketer bucketer(*model_, comm_, dist::BucketerOptions::from(cfg_.dist));
     if (comm_.rank() == 0 && t.max_tokens > 0)
       spdlog::info("training: token budget {} per rank and micro-step x {} ranks x {} accumulation, {} steps per epoch",
@@ -462,7 +426,7 @@ class Trainer {
   }
 
   void run_validation(double lr) {
-    if (valid_pairs_->size() == 0) {
+    if (data_.valid->size() == 0) {
       if (comm_.rank() == 0 && !warned_no_valid_) spdlog::warn("no validation pairs: validation skipped");
       warned_no_valid_ = true;
       return;
@@ -472,7 +436,7 @@ class Trainer {
     model_->eval();
     const int per_batch = cfg_.train.batch_size * comm_.size();
     // Random validation batches, a function of (seed, step): the same after a resume.
-    std::vector<uint32_t> picked = random_examples(valid_pairs_->size(), uint64_t(cfg_.train.valid_batches) * per_batch,
+    std::vector<uint32_t> picked = random_examples(data_.valid->size(), uint64_t(cfg_.train.valid_batches) * per_batch,
                                                    cfg_.train.seed, uint64_t(state_.step));
     double loss_sum = 0;
     int64_t tokens = 0, labels = 0;
@@ -490,13 +454,13 @@ class Trainer {
       // Rank r takes every world-th example of the batch.
       for (size_t i = begin + size_t(comm_.rank()); i < std::min(picked.size(), begin + size_t(per_batch));
            i += size_t(comm_.size())) {
-        TokenExample ex = valid_pairs_->get(picked[i]);
+        TokenExample ex = data_.valid->get(picked[i]);
         sources.push_back(std::move(ex.source));
         targets.push_back(std::move(ex.target));
         chords.push_back(std::move(ex.source_bar_chords));
       }
       if (sources.empty()) continue;
-      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, vocab_size_, &bar_counts_,
+      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, data_.vocab_size, &data_.bar_counts,
                                          cfg_.model.chord_conditioning.enabled() ? &chords : nullptr);
       torch::Tensor logits = forward(b);
       loss_sum += model::sequence_loss_sum(logits.to(torch::kFloat32), to_device(b.labels)).item<double>();
@@ -548,8 +512,8 @@ class Trainer {
       save_optimizer(*optimizer_, staging);
       util::write_file_atomic(staging + "/trainer_state.json", state_to_json(state_));
       util::write_file_atomic(staging + "/config.yaml", util::dump_config(cfg_));
-      if (corpus_) util::write_file_atomic(staging + "/tokenizer.json", corpus_->tokenizer_json());
-      if (corpus_record_) util::write_file_atomic(staging + "/" + data::kCorpusRecordFile, corpus_record_->to_json());
+      if (data_.corpus) util::write_file_atomic(staging + "/tokenizer.json", data_.tokenizer_json());
+      if (data_.record) util::write_file_atomic(staging + "/" + data::kCorpusRecordFile, data_.record->to_json());
       store_.commit(step, best_since_checkpoint_, cfg_.train.keep_last);
       spdlog::info("checkpoint {}{} in {:.1f} s", store_.final_dir(step), best_since_checkpoint_ ? " (best)" : "",
                    seconds_since(start));
@@ -559,14 +523,14 @@ class Trainer {
   }
 
   void write_samples() {
-    if (comm_.rank() != 0 || valid_pairs_->size() == 0) return;
+    if (comm_.rank() != 0 || data_.valid->size() == 0) return;
     std::vector<uint32_t> picked =
-        random_examples(valid_pairs_->size(), uint64_t(cfg_.train.sample_count), cfg_.train.seed ^ 0x5a5a, state_.step);
+        random_examples(data_.valid->size(), uint64_t(cfg_.train.sample_count), cfg_.train.seed ^ 0x5a5a, state_.step);
     std::vector<TokenExample> examples;
-    for (uint32_t i : picked) examples.push_back(valid_pairs_->get(i));
+    for (uint32_t i : picked) examples.push_back(data_.valid->get(i));
     const std::string dir = (fs::path(run_.run_dir) / "samples" / fmt::format("step-{:08d}", state_.step)).string();
-    write_training_samples(model_, examples, picked, dir, cfg_.train.sample_max_tokens, device_,
-                           corpus_ ? corpus_->tokenizer_json() : std::string(), bar_counts_);
+    write_training_samples(model_, examples, picked, dir, cfg_.train.sample_max_tokens, device_, data_.tokenizer_json(),
+                           data_.bar_counts);
   }
 
   static std::string format_duration(double s) {
@@ -581,13 +545,8 @@ class Trainer {
   CheckpointStore store_;
   torch::Device device_{torch::kCPU};
   std::string precision_ = "fp32";  // resolved train.precision
-  std::optional<data::Corpus> corpus_;
-  std::optional<data::CorpusRecord> corpus_record_;  // rank 0
-  int64_t init_from_step_ = 0;                       // train.init_from's checkpoint step, when it applied
-  std::unique_ptr<PairSource> train_pairs_, valid_pairs_;
-  int vocab_size_ = 0;
-  std::string tokenizer_sha256_;
-  std::vector<int32_t> bar_counts_;  // Bar tokens per id (the corpus tokenizer's): batches carry bar indices
+  TrainingData data_;
+  int64_t init_from_step_ = 0;  // train.init_from's checkpoint step, when it applied
   std::string config_sha256_;
   model::Seq2SeqTransformer model_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer_;

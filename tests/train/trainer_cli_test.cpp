@@ -313,5 +313,48 @@ TEST(TrainerCli, ResumeWinsOverInitFrom) {
   EXPECT_TRUE(record["history"][0].contains("init_from"));
 }
 
+// ---- data.replay: the pretraining corpus's pairs mixed into fine-tuning --
+
+// The fine-tuning corpus's 60 train pairs plus 60 of the other's 160 (fraction
+// 0.5); validation stays on data.corpus; the key is in the resolved config.
+TEST(TrainerCli, ReplayMixesAnotherCorpusIntoTraining) {
+  const std::string dir = fresh_dir("replay");
+  const std::string replay = write_copy_corpus(dir + "/pre");
+  const std::string finetune = write_copy_corpus(fresh_dir("replay_ft"), 0, 60, 12);
+  auto r =
+      run_command(train_command(dir + "/run", "--set data.corpus=" + finetune + " --set data.replay.corpus=" + replay +
+                                                  " --set train.max_steps=2 --set train.log_every=1"),
+                  120);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("replay " + replay +
+                          ": 60 of its 160 train pairs join the 60 of data.corpus (50% of each "
+                          "epoch)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("120 train pairs, 12 valid pairs"), std::string::npos) << r.output;
+  const std::string resolved = read_text(dir + "/run/config.yaml");
+  EXPECT_NE(resolved.find("replay:"), std::string::npos) << resolved;
+  EXPECT_NE(resolved.find(replay), std::string::npos) << resolved;
+}
+
+TEST(TrainerCli, ReplayRefusesAnotherTokenizerAndBadFractions) {
+  const std::string dir = fresh_dir("replay_bad");
+  const std::string corpus = write_copy_corpus(dir + "/a");
+  const std::string other = write_copy_corpus(dir + "/b", 3);
+  expect_clean_error(
+      run_command(train_command(dir + "/r1", "--set data.corpus=" + corpus + " --set data.replay.corpus=" + other), 60),
+      "error: data.replay.corpus: " + other + ": its tokenizer is not data.corpus's");
+  expect_clean_error(
+      run_command(train_command(dir + "/r2", "--set data.corpus=" + corpus + " --set data.replay.corpus=" + corpus +
+                                                 " --set data.replay.fraction=1.5"),
+                  60),
+      "data.replay.fraction");
+  expect_clean_error(run_command(train_command(dir + "/r3", "--set data.corpus=" + corpus +
+                                                                " --set data.replay.corpus=" + dir + "/missing.h5"),
+                                 60),
+                     dir + "/missing.h5");
+  for (const char* d : {"/r1", "/r2", "/r3"}) EXPECT_FALSE(fs::exists(dir + d + "/checkpoints")) << d;
+}
+
 }  // namespace
 }  // namespace acc::testing

@@ -45,6 +45,15 @@ std::unique_ptr<PairSource> corpus_pairs(const data::CorpusSplit& split);
 // [4, vocab_size) (no special tokens), a pure function of (seed, index).
 std::unique_ptr<PairSource> synthetic_pairs(size_t count, int length, int vocab_size, uint64_t seed);
 
+// All of `main`, then `count` examples of `extra` (a seeded choice without
+// repeats; count <= extra->size()): a corpus with replayed pairs
+// (data.replay). Examples main->size() + j are extra's chosen[j].
+std::unique_ptr<PairSource> mixed_pairs(std::unique_ptr<PairSource> main, std::unique_ptr<PairSource> extra,
+                                        size_t count, uint64_t seed);
+
+// How many replayed pairs make `fraction` of the mixed set (at most `available`).
+size_t replay_count(size_t main_size, double fraction, size_t available);
+
 // `pairs` whose examples also carry their source's bar chords
 // (tokenizer::bar_chord_ids with `tokenizer`), for chord conditioning.
 std::unique_ptr<PairSource> with_bar_chords(std::unique_ptr<PairSource> pairs, const tokenizer::Tokenizer& tokenizer);

@@ -11,8 +11,18 @@
 
 namespace acc::train {
 
+// Rehearsal while fine-tuning: the training pairs of a second corpus (the
+// pretraining one) mixed into every epoch, so that a model fine-tuned on a few
+// songs keeps what it learned on many. Off when corpus is "".
+struct ReplayOptions {
+  std::string corpus;     // HDF5 corpus with data.corpus's tokenizer and direction
+  double fraction = 0.5;  // of the training pairs: replay / (main + replay); drawn once per run (train.seed)
+  void visit(util::ConfigVisitor& v);
+};
+
 struct DataOptions {
-  std::string corpus;           // HDF5 corpus (accompanist prep)
+  std::string corpus;  // HDF5 corpus (accompanist prep)
+  ReplayOptions replay;
   int max_len = 1500;           // source and decoder input are truncated to this
   int synthetic_len = 0;        // > 0: random tokens of this length, no corpus read (throughput runs)
   int synthetic_vocab = 500;    // vocabulary of the synthetic tokens
