@@ -2,7 +2,8 @@
 # The main job end to end: install and build, fetch the real songs that Debian
 # ships (the embedded default corpus) and render chord-chart songs with MMA,
 # prep both, pretrain the bass model (cpu_small, chord conditioning) on the MMA
-# songs with mpirun -n 2, fine-tune it on the real training songs, generate bass
+# songs with mpirun -n 2, fine-tune it on the real training songs (with MMA
+# songs replayed), generate bass
 # lines for the real validation songs (MIDI and A/B audio), evaluate them into
 # report.html, plot the loss curves. Every step skips what is already complete
 # and each training resumes from its last checkpoint, so an interrupted run
@@ -70,9 +71,10 @@ echo "== 4. pretrain the bass model on the MMA songs (cpu_small, $ranks ranks, $
 launch/local.sh "$ranks" configs/train/cpu_small.yaml "$work/pretrain_bass" \
   --set data.corpus="$data/corpus/mma/corpus.h5" --set train.max_steps="$pretrain_steps" "${train_args[@]}"
 
-echo "== 5. fine-tune it on the real training songs ($finetune_steps steps) $(elapsed)"
+echo "== 5. fine-tune it on the real training songs, half of each epoch MMA songs ($finetune_steps steps) $(elapsed)"
 launch/local.sh "$ranks" configs/train/cpu_small_finetune.yaml "$work/train_bass" \
-  --set data.corpus="$data/corpus/bass/corpus.h5" --set train.max_steps="$finetune_steps" \
+  --set data.corpus="$data/corpus/bass/corpus.h5" --set data.replay.corpus="$data/corpus/mma/corpus.h5" \
+  --set train.max_steps="$finetune_steps" \
   --set train.init_from="$work/pretrain_bass/checkpoints/best" "${train_args[@]}"
 
 echo "== 6. generate $samples bass lines for the real validation songs (MIDI, and A/B audio when fluidsynth is installed) $(elapsed)"

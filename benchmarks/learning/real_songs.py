@@ -39,17 +39,19 @@ TRANSPOSE = "[-6,-5,-4,-3,-2,-1,1,2,3,4,5]"
 CHORDS_ON = ["model.chord_conditioning.source=true", "model.chord_conditioning.target=true"]
 CHORDS_OFF = ["model.chord_conditioning.source=false", "model.chord_conditioning.target=false"]
 
-# name -> (pretrain on MMA?, fine-tune / train on Debian?, chords?, transpose Debian?)
+# name -> (pretrain on MMA?, fine-tune / train on Debian?, chords?, transpose Debian?, replay MMA while fine-tuning?)
 RECIPES = {
-    "debian": (False, True, False, False),  # the quickstart before issue 20
-    "debian-chords": (False, True, True, False),
-    "debian-chords-transposed": (False, True, True, True),
-    "mma-chords": (True, False, True, False),
-    "mma": (True, False, False, False),
-    "mma-debian": (True, True, False, False),
-    "mma-debian-chords": (True, True, True, False),
-    "mma-debian-chords-transposed": (True, True, True, True),
+    "debian": (False, True, False, False, False),  # the quickstart before issue 20
+    "debian-chords": (False, True, True, False, False),
+    "debian-chords-transposed": (False, True, True, True, False),
+    "mma-chords": (True, False, True, False, False),
+    "mma": (True, False, False, False, False),
+    "mma-debian": (True, True, False, False, False),
+    "mma-debian-chords": (True, True, True, False, False),
+    "mma-debian-chords-transposed": (True, True, True, True, False),
+    "mma-debian-chords-replay": (True, True, True, False, True),  # the quickstart's recipe
 }
+REPLAY_FRACTION = 0.5
 
 
 def acc_bin(args, name):
@@ -84,7 +86,7 @@ def corpora(args):
     }
 
 
-def train(args, name, corpus, steps, chords, init_from=None):
+def train(args, name, corpus, steps, chords, init_from=None, replay=None):
     """Trains (or reuses) one run: cpu_small, or cpu_small_finetune from init_from; returns (run dir, seconds)."""
     run_dir = os.path.join(args.work, "runs", name)
     done = os.path.isfile(os.path.join(run_dir, "checkpoints", "best", "COMPLETE"))
@@ -96,6 +98,8 @@ def train(args, name, corpus, steps, chords, init_from=None):
     sets += CHORDS_ON if chords else CHORDS_OFF
     if init_from:
         sets.append(f"train.init_from={os.path.join(init_from, 'checkpoints', 'best')}")
+    if init_from:  # cpu_small_finetune.yaml replays data/corpus/mma: this corpus or none
+        sets += [f"data.replay.corpus={replay or ''}", f"data.replay.fraction={REPLAY_FRACTION}"]
     config = "cpu_small_finetune.yaml" if init_from else "cpu_small.yaml"
     cmd = [os.path.join(ROOT, "launch/local.sh"), str(args.ranks), os.path.join(ROOT, "configs/train", config), run_dir]
     for s in sets:
@@ -132,7 +136,7 @@ def measures(rep):
 
 
 def recipe(args, name, data):
-    pretrain, finetune, chords, transpose = RECIPES[name]
+    pretrain, finetune, chords, transpose, replay = RECIPES[name]
     train_s, pre_dir, run_dir = 0.0, None, None
     if pretrain:
         pre_dir, s = train(args, f"pre-mma-{'c' if chords else 'n'}", data["mma"], args.pretrain_steps, chords)
@@ -141,14 +145,14 @@ def recipe(args, name, data):
     if finetune:
         run_dir, s = train(args, name, data["debian-t" if transpose else "debian"],
                            args.finetune_steps if pretrain else args.pretrain_steps + args.finetune_steps, chords,
-                           init_from=pre_dir)
+                           init_from=pre_dir, replay=data["mma"] if replay else None)
         train_s += s
     lines = []
     for label, corpus, split in (("debian-valid", data["debian"], "valid"), ("debian-test", data["debian"], "test"),
                                  ("mma-valid", data["mma"], "valid")):
         rep = evaluate(args, name, run_dir, corpus, split)
         lines.append(dict(benchmark="learning-real", recipe=name, pretrain=pretrain, finetune=finetune,
-                          chords=chords, transpose=transpose, eval_set=label, train_s=round(train_s, 1),
+                          chords=chords, transpose=transpose, replay=replay, eval_set=label, train_s=round(train_s, 1),
                           valid_loss=valid_loss(run_dir), **measures(rep), git=git_revision(), machine=machine()))
     return lines
 
