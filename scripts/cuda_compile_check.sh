@@ -4,7 +4,7 @@
 # links dist_communicator_test against the real libcudart and libnccl, and
 # runs it. Needs no GPU: it checks that the CUDA/NCCL code paths compile and
 # link where a machine has the toolkit but no GPU (the GPU tests are
-# scripts/gpu_check.sh's). Uses the util library of an existing CPU build.
+# scripts/gpu_check.py's). Uses the util library of an existing CPU build.
 #   scripts/cuda_compile_check.sh [--skip-missing] [CUDA_HOME] [BUILD_DIR]   (default /usr/local/cuda build)
 # --skip-missing: exit 77 (ctest's skip) when there is no toolkit with nccl.h.
 set -euo pipefail

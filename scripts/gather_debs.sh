@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Gathers the Debian bookworm .deb files that scripts/gpu_check.sh unpacks on
+# Gathers the Debian bookworm .deb files that scripts/gpu_check.py unpacks on
 # a GPU machine that may reach no package registry and may not be Debian.
 #   scripts/gather_debs.sh [OUT_DIR]     (default .debs/, git-ignored)
 # Run on Debian bookworm (amd64) with apt configured. Downloads, without
 # installing, the build and run dependencies other than LibTorch, CUDA and
 # NCCL (the GPU machine's pip packages) and the C/C++ toolchain, with their
 # library dependencies, then writes OUT_DIR/MANIFEST (package version sha256).
-# Copy OUT_DIR to the GPU machine: scripts/gpu_check.sh --debs OUT_DIR.
+# Copy OUT_DIR to the GPU machine: scripts/gpu_check.py --debs OUT_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-.debs}"

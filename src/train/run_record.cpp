@@ -27,10 +27,26 @@ std::string host_name() {
   return host;
 }
 
+std::string run_json_path(const std::string& run_dir) {
+  return (std::filesystem::path(run_dir) / "run.json").string();
+}
+
+const char* status_name(RunStatus s) {
+  switch (s) {
+    case RunStatus::running:
+      return "running";
+    case RunStatus::stopped:
+      return "stopped";
+    case RunStatus::complete:
+      return "complete";
+  }
+  return "running";
+}
+
 }  // namespace
 
 void write_run_record(const std::string& run_dir, const RunRecord& r) {
-  const std::string path = (std::filesystem::path(run_dir) / "run.json").string();
+  const std::string path = run_json_path(run_dir);
   nlohmann::ordered_json history = nlohmann::ordered_json::array();
   if (std::filesystem::exists(path)) {
     // A damaged record must not stop training: the history is informative only.
@@ -58,7 +74,22 @@ void write_run_record(const std::string& run_dir, const RunRecord& r) {
   j["version"] = version();
   j["host"] = host_name();
   j["started_utc"] = utc_now();
+  j["status"] = status_name(RunStatus::running);
+  j["step"] = r.step;
+  j["max_steps"] = r.max_steps;
   j["history"] = history;
+  util::write_file_atomic(path, j.dump(2) + "\n");
+}
+
+void write_run_status(const std::string& run_dir, RunStatus status, int64_t step, int64_t max_steps) {
+  const std::string path = run_json_path(run_dir);
+  // write_run_record made it at the start; were it gone or damaged, the status alone still tells.
+  nlohmann::ordered_json j;
+  if (std::filesystem::exists(path)) j = nlohmann::ordered_json::parse(util::read_file_text(path), nullptr, false);
+  if (!j.is_object()) j = nlohmann::ordered_json::object();
+  j["status"] = status_name(status);
+  j["step"] = step;
+  j["max_steps"] = max_steps;
   util::write_file_atomic(path, j.dump(2) + "\n");
 }
 

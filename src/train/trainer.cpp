@@ -196,6 +196,8 @@ class Trainer {
     record.resumed_from = resume_dir.value_or("");
     record.precision = precision_;
     record.precision_reason = model::precision_reason(device_);
+    record.step = state_.step;
+    record.max_steps = cfg_.train.max_steps;
     if (!resume_dir && !cfg_.train.init_from.empty()) {
       record.init_from = fs::absolute(cfg_.train.init_from).string();
       record.init_from_step = init_from_step_;
@@ -270,12 +272,22 @@ class Trainer {
       if (comm_.allreduce_host(int64_t(stop_requested() ? 1 : 0), dist::ReduceOp::max) > 0) {
         if (comm_.rank() == 0) spdlog::warn("stop requested (signal): saving step {} and exiting", state_.step);
         if (last_saved != state_.step) save_checkpoint();
+        record_status();
         return 0;
       }
     }
     if (last_saved != state_.step) save_checkpoint();
+    record_status();
     if (comm_.rank() == 0) spdlog::info("done: {} steps in {:.1f} s", state_.step, seconds_since(run_start_));
     return 0;
+  }
+
+  // After the last save: complete once max_steps are done (also when a stop
+  // request came with the last step), else stopped. Batch scripts requeue on it.
+  void record_status() {
+    if (comm_.rank() == 0)
+      write_run_status(run_.run_dir, state_.step >= cfg_.train.max_steps ? RunStatus::complete : RunStatus::stopped,
+                       state_.step, cfg_.train.max_steps);
   }
 
   struct StepResult {
@@ -515,6 +527,8 @@ class Trainer {
       if (data_.corpus) util::write_file_atomic(staging + "/tokenizer.json", data_.tokenizer_json());
       if (data_.record) util::write_file_atomic(staging + "/" + data::kCorpusRecordFile, data_.record->to_json());
       store_.commit(step, best_since_checkpoint_, cfg_.train.keep_last);
+      write_run_status(run_.run_dir, RunStatus::running, step,
+                       cfg_.train.max_steps);  // its step: the newest checkpoint
       spdlog::info("checkpoint {}{} in {:.1f} s", store_.final_dir(step), best_since_checkpoint_ ? " (best)" : "",
                    seconds_since(start));
     }

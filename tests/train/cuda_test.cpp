@@ -1,5 +1,5 @@
 // The GPU path, for a machine with a CUDA build and at least one GPU
-// (scripts/gpu_check.sh runs these; label `cuda`). Every test skips itself
+// (scripts/gpu_check.py runs these; label `cuda`). Every test skips itself
 // elsewhere, so the CPU build compiles them and reports them as skipped.
 //   - backend none on one GPU, and NCCL with one rank (mpirun -n 1)
 //   - bf16 autocast (and fp32) forward/backward on the GPU

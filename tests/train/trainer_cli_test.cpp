@@ -313,6 +313,48 @@ TEST(TrainerCli, ResumeWinsOverInitFrom) {
   EXPECT_TRUE(record["history"][0].contains("init_from"));
 }
 
+// run.json's status, which launch/slurm/train.sbatch decides on: running while
+// training, stopped at the saved step after SIGUSR1 (SLURM's pre-emption
+// signal), complete once max_steps are done; each start's own in "history".
+TEST(TrainerCli, RunJsonSaysWhetherTheRunFinished) {
+  const std::string dir = fresh_dir("status");
+  const std::string corpus = write_copy_corpus(dir);
+  const std::string sets = "--set data.corpus=" + corpus + " --set train.log_every=1 --set train.checkpoint_every=4";
+  const std::string run = dir + "/run";
+  const pid_t pid = spawn_command(train_command(run, sets + " --set train.max_steps=100000"), dir + "/stopped.log");
+  for (int i = 0; i < 3000 && losses_or_empty(run).size() < 6; ++i) usleep(10000);
+  const auto running = json_file(run + "/run.json");  // replaced by a rename: never torn
+  EXPECT_EQ(running["status"], "running") << running.dump(2);
+  EXPECT_EQ(running["max_steps"], 100000);
+  kill(pid, SIGUSR1);
+  ASSERT_EQ(wait_command(pid, 60), 0) << read_text(dir + "/stopped.log");
+  train::CheckpointStore store(run);
+  ASSERT_FALSE(store.complete_steps().empty()) << read_text(dir + "/stopped.log");
+  const int64_t saved = store.complete_steps().back();
+  const auto stopped = json_file(run + "/run.json");
+  EXPECT_EQ(stopped["status"], "stopped") << stopped.dump(2);
+  EXPECT_EQ(stopped["step"], saved);
+  EXPECT_EQ(stopped["max_steps"], 100000);
+
+  const std::string goal = " --set train.max_steps=" + std::to_string(saved + 3) + " --resume auto";
+  auto rest = run_command(train_command(run, sets + goal), 300);
+  ASSERT_EQ(rest.exit_code, 0) << rest.output;
+  const auto complete = json_file(run + "/run.json");
+  EXPECT_EQ(complete["status"], "complete") << complete.dump(2);
+  EXPECT_EQ(complete["step"], saved + 3);
+  EXPECT_EQ(complete["max_steps"], saved + 3);
+  ASSERT_EQ(complete["history"].size(), 1u);
+  EXPECT_EQ(complete["history"][0]["status"], "stopped");
+  EXPECT_EQ(complete["history"][0]["step"], saved);
+  // Started again when there is nothing left to do: complete at once.
+  auto again = run_command(train_command(run, sets + goal), 300);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  const auto done = json_file(run + "/run.json");
+  EXPECT_EQ(done["status"], "complete") << done.dump(2);
+  EXPECT_EQ(done["step"], saved + 3);
+  EXPECT_EQ(done["history"].size(), 2u);
+}
+
 // ---- data.replay: the pretraining corpus's pairs mixed into fine-tuning --
 
 // The fine-tuning corpus's 60 train pairs plus 60 of the other's 160 (fraction
