@@ -7,9 +7,12 @@ quickstart) for --steps steps, keeping a checkpoint every --every steps. Each
 checkpoint generates bass parts for held-out songs (the MMA validation songs and
 the Debian validation songs) and `accompanist evaluate` scores them. One JSON
 line per (size, step, evaluation set): root agreement, chord-tone rate, bars
-filled, notes per onset (each beside the reference bass), the validation loss at
-that step, the parameter count, and the training CPU-seconds to that step
-(wall seconds x ranks x threads per rank).
+filled, notes per onset and per bar (each beside the reference bass), the
+validation loss at that step, the parameter count, and the training
+CPU-seconds to that step: cpu_s = steps x step_s x ranks (one thread per rank),
+with step_s measured for every size back to back in short runs before the long
+ones, so that other work on the machine during the long runs does not skew the
+comparison (their own wall time is train_wall_s).
 
   /usr/bin/python3 benchmarks/learning/compute.py [--build build] [--work DIR]
       [--sizes a,b] [--steps N] [--every N] [--samples N] [--reuse] [--quick] > compute.jsonl
@@ -85,7 +88,17 @@ def parameters(run_dir):
         return None
 
 
+def evaluate(args, name, run_dir, corpus, checkpoint):
+    """real_songs.evaluate of a checkpoint; with --reuse an existing report is read back."""
+    report = os.path.join(args.work, "reports", f"{name}-valid", "report.json")
+    if args.reuse and os.path.isfile(report):
+        with open(report) as f:
+            return json.load(f)
+    return real_songs.evaluate(args, name, run_dir, corpus, "valid", checkpoint=checkpoint)
+
+
 def measure(args, data):
+    step_s = time_sizes(args, data["mma"])
     for name in args.sizes:
         run_dir = train(args, name, data["mma"])
         rows = metrics(run_dir)
@@ -93,13 +106,34 @@ def measure(args, data):
             ckpt = os.path.join(run_dir, "checkpoints", f"step-{step:08d}")
             wall = time_at(rows, step)
             for label, corpus in (("mma-valid", data["mma"]), ("debian-valid", data["debian"])):
-                rep = real_songs.evaluate(args, f"size-{name}-{step}", run_dir, corpus, "valid", checkpoint=ckpt)
+                rep = evaluate(args, f"size-{name}-{step}-{label}", run_dir, corpus, ckpt)
                 line = dict(benchmark="learning-compute", size=name, sets=SIZES[name], step=step,
                             eval_set=label, parameters=parameters(run_dir),
                             train_wall_s=wall, train_cpu_s=round(wall * args.ranks, 1) if wall else None,
+                            step_s=round(step_s[name], 4), cpu_s=round(step * step_s[name] * args.ranks, 1),
                             valid_loss=loss_at(rows, step), **real_songs.measures(rep), git=git_revision(),
                             machine=machine())
                 print(json.dumps(line), flush=True)
+
+
+def time_sizes(args, corpus):
+    """Seconds per training step of each size, measured back to back in short
+    runs (steps 20 to 60 of 60, no validation or checkpoints): the compute axis
+    without the noise of whatever else ran beside the long runs."""
+    out = {}
+    for name in args.sizes:
+        run_dir = os.path.join(args.work, "runs", f"speed-{name}")
+        shutil.rmtree(run_dir, ignore_errors=True)
+        sets = [f"data.corpus={corpus}", "train.max_steps=60", "train.log_every=10", "train.valid_every=0",
+                "train.checkpoint_every=0", "train.sample_every=0", "train.threads=1"] + SIZES[name]
+        cmd = [os.path.join(ROOT, "launch/local.sh"), str(args.ranks),
+               os.path.join(ROOT, "configs/train/cpu_small.yaml"), run_dir]
+        for x in sets:
+            cmd += ["--set", x]
+        run(cmd, os.path.join(args.work, f"speed-{name}.log"))
+        rows = metrics(run_dir)
+        out[name] = (time_at(rows, 60) - time_at(rows, 20)) / 40
+    return out
 
 
 def plot(path, out):
@@ -112,13 +146,13 @@ def plot(path, out):
     for ax, es in zip(axes[0], sets):
         sub = [r for r in rows if r["eval_set"] == es]
         for size in dict.fromkeys(r["size"] for r in sub):
-            pts = sorted((r["train_cpu_s"], r["root_agreement"]["generated"]) for r in sub if r["size"] == size)
+            pts = sorted((r["cpu_s"], r["root_agreement"]["generated"]) for r in sub if r["size"] == size)
             ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=size)
         ref = [r["root_agreement"].get("reference") for r in sub if r["root_agreement"].get("reference")]
         if ref:
             ax.axhline(sum(ref) / len(ref), color="grey", linestyle="--", label="reference bass")
         ax.set_title(es)
-        ax.set_xlabel("training CPU-seconds")
+        ax.set_xlabel("training CPU-seconds (steps x seconds per step x ranks)")
         ax.set_ylabel("root agreement")
         ax.legend()
     fig.tight_layout()

@@ -132,6 +132,7 @@ def measures(rep):
     return dict(samples=rep.get("samples"), root_agreement=sets(h.get("root_agreement", {})),
                 chord_tone_rate=sets(h.get("chord_tone_rate", {})), bars_filled=sets(h.get("bars_filled", {})),
                 notes_per_onset=sets(rep.get("notes_per_onset", {}), ("generated", "reference")),
+                notes_per_bar=sets((rep.get("rhythm") or {}).get("notes_per_bar", {}), ("generated", "reference")),
                 grammar_error_rate=rep.get("grammar_error_rate"))
 
 
