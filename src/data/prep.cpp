@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "accompanist/data/corpus.h"
 #include "accompanist/data/corpus_writer.h"
@@ -21,7 +23,6 @@
 #include "accompanist/util/file.h"
 #include "accompanist/util/progress.h"
 #include "accompanist/util/thread_pool.h"
-#include "accompanist/util/version.h"
 #include "prep_report.h"
 
 namespace fs = std::filesystem;
@@ -32,7 +33,6 @@ namespace {
 using tokenizer::TokenSeq;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kUnreadable = "unreadable";
 constexpr const char* kLowResolution = "ticks per quarter below 32";
 constexpr size_t kExamplesPerReason = 20;
 
@@ -71,7 +71,7 @@ FileResult process_file(const std::string& path, const std::string& song, const 
   try {
     midi_song = midi::read_midi_file(path);
   } catch (const std::exception& e) {  // acc::Error, or bad_alloc on a hostile file
-    r.skip_reason = kUnreadable;
+    r.skip_reason = detail::kUnreadable;
     r.message = e.what();
     return r;
   }
@@ -120,27 +120,33 @@ std::unique_ptr<util::Progress> make_progress(const PrepOptions& o, const std::s
   return std::make_unique<util::Progress>(label, total, unit, po);
 }
 
-tokenizer::Tokenizer make_tokenizer(const PrepOptions& o, const std::vector<FileResult>& results) {
-  const PrepConfig& cfg = o.config;
-  if (!cfg.bpe.tokenizer.empty()) {
-    spdlog::info("prep: using the tokenizer {}", cfg.bpe.tokenizer);
-    return tokenizer::Tokenizer::load(cfg.bpe.tokenizer);
-  }
-  // The training split's original pairs (not the transposed copies), source and
-  // target sequences alike, in corpus order.
+// The training split's original pairs (not the transposed copies), source and
+// target sequences alike, in corpus order: what BPE learns from.
+struct TrainingSequences {
   std::vector<tokenizer::TokenId> tokens;
   std::vector<uint64_t> offsets = {0};
+  size_t count() const { return offsets.size() - 1; }
+};
+
+TrainingSequences training_sequences(const std::vector<FileResult>& results) {
+  TrainingSequences seqs;
   for (const FileResult& r : results) {
     if (r.split != SplitId::Train) continue;
     for (const EncodedPair& p : r.pairs) {
       if (p.shift != 0) continue;
       for (const TokenSeq* s : {&p.source, &p.target}) {
-        tokens.insert(tokens.end(), s->begin(), s->end());
-        offsets.push_back(tokens.size());
+        seqs.tokens.insert(seqs.tokens.end(), s->begin(), s->end());
+        seqs.offsets.push_back(seqs.tokens.size());
       }
     }
   }
-  if (offsets.size() == 1)
+  return seqs;
+}
+
+tokenizer::Tokenizer learn_bpe(const PrepOptions& o, const std::vector<FileResult>& results) {
+  const PrepConfig& cfg = o.config;
+  const TrainingSequences seqs = training_sequences(results);
+  if (seqs.count() == 0)
     throw Error("prep", "no training pairs to learn BPE from (set bpe.tokenizer, or give more songs)");
   tokenizer::BpeTrainOptions bo;
   bo.vocab_size = size_t(cfg.bpe.vocab_size);
@@ -155,9 +161,10 @@ tokenizer::Tokenizer make_tokenizer(const PrepOptions& o, const std::vector<File
     bar->add(done - reported);
     reported = done;
   };
-  spdlog::info("prep: learning {} BPE merges on {} training sequences ({} tokens)", wanted, offsets.size() - 1,
-               tokens.size());
-  std::vector<tokenizer::Merge> merges = tokenizer::train_bpe(tokens.data(), offsets.data(), offsets.size() - 1, bo);
+  spdlog::info("prep: learning {} BPE merges on {} training sequences ({} tokens)", wanted, seqs.count(),
+               seqs.tokens.size());
+  std::vector<tokenizer::Merge> merges =
+      tokenizer::train_bpe(seqs.tokens.data(), seqs.offsets.data(), seqs.count(), bo);
   bar->finish();
   if (merges.size() < wanted)
     spdlog::warn("prep: only {} merges found (vocabulary {} instead of {})", merges.size(),
@@ -169,6 +176,200 @@ std::string sibling(const std::string& output, const std::string& name) {
   fs::path dir = fs::path(output).parent_path();
   return (dir.empty() ? fs::path(name) : dir / name).string();
 }
+
+// One run of the pipeline: run() is the sequence of steps; each step leaves
+// what the next needs in the members.
+class PrepRun {
+ public:
+  explicit PrepRun(const PrepOptions& o) : o_(o), cfg_(o.config) {}
+
+  PrepSummary run() {
+    cfg_.validate("prep config");
+    start_ = Clock::now();
+    find_files();
+    read_files();
+    make_tokenizer();
+    bpe_encode();
+    const detail::CorpusTally tally = write_corpus();
+    sum_.seconds = seconds_since(start_);
+    write_files_next_to_corpus(tally);
+    return sum_;
+  }
+
+ private:
+  // The MIDI files of the input tree, sorted, and the pool that reads them.
+  void find_files() {
+    std::error_code ec;
+    if (fs::is_directory(o_.output_path, ec)) throw Error(o_.output_path, "is a directory (give the corpus file name)");
+    files_ = list_midi_files(o_.input_dir);
+    if (files_.empty()) throw Error(o_.input_dir, "no MIDI files (.mid, .midi, .kar, .rmi) found");
+    sum_.files_found = files_.size();
+    pool_.emplace(cfg_.threads);
+    spdlog::info("prep: {} MIDI files under {}, {} threads, {}", files_.size(), o_.input_dir, pool_->size(),
+                 cfg_.direction);
+  }
+
+  // Calls body(i) for every file on the pool, with a progress bar and the test
+  // point after each file. Each file's work lands in its own slot of results_,
+  // so the corpus does not depend on the number of threads.
+  void for_each_file(const char* label, const char* point, const std::function<void(size_t)>& body) {
+    auto bar = make_progress(o_, label, files_.size(), "files");
+    std::atomic<uint64_t> done{0};
+    pool_->parallel_for(files_.size(), [&](size_t i) {
+      check_cancel(o_);
+      body(i);
+      bar->add();
+      test_point(o_, point, ++done);
+    });
+  }
+
+  // Reads, cuts and REMI-encodes every file.
+  void read_files() {
+    results_.resize(files_.size());
+    for_each_file("prep: reading", "read", [&](size_t i) {
+      results_[i] = process_file((fs::path(o_.input_dir) / files_[i]).string(), files_[i], cfg_);
+    });
+    sum_.read_seconds = seconds_since(start_);
+    check_cancel(o_);
+  }
+
+  // The tokenizer: learnt on the training split, or loaded.
+  void make_tokenizer() {
+    const auto t = Clock::now();
+    if (!cfg_.bpe.tokenizer.empty()) {
+      spdlog::info("prep: using the tokenizer {}", cfg_.bpe.tokenizer);
+      tok_ = tokenizer::Tokenizer::load(cfg_.bpe.tokenizer);
+    } else {
+      tok_ = learn_bpe(o_, results_);
+    }
+    times_.bpe_train = seconds_since(t);
+    sum_.vocab_size = tok_.vocab_size();
+    check_cancel(o_);
+  }
+
+  // BPE-encodes every pair in place and marks those filter.max_len drops.
+  void bpe_encode() {
+    const auto t = Clock::now();
+    const size_t max_len = size_t(cfg_.filter.max_len);  // 0: off (the config's range is [0, 2^30])
+    for_each_file("prep: BPE encoding", "encode", [&](size_t i) {
+      for (EncodedPair& p : results_[i].pairs) {
+        p.source = tok_.apply_bpe(p.source);
+        p.target = tok_.apply_bpe(p.target);
+        if (max_len > 0 && (p.source.size() > max_len || p.target.size() > max_len)) p.dropped = true;
+      }
+    });
+    times_.bpe_encode = seconds_since(t);
+    check_cancel(o_);
+  }
+
+  // Assembles the corpus in path order and commits it; returns what the
+  // report needs beyond the summary.
+  detail::CorpusTally write_corpus() {
+    const auto t = Clock::now();
+    CorpusWriter writer(o_.output_path, {tok_.to_json(), cfg_.direction, util::dump_config(cfg_)});
+    detail::CorpusTally tally(tok_.bpe());
+    std::vector<std::string> songs;
+    for (size_t i = 0; i < files_.size(); ++i) add_file(i, writer, songs, tally);
+    const uint64_t pairs = sum_.pairs[0] + sum_.pairs[1] + sum_.pairs[2];
+    if (pairs == 0)
+      throw Error(o_.input_dir, fmt::format("no pairs: none of the {} files has a window with both a {} and a {} part",
+                                            files_.size(), cfg_.source_family(), cfg_.target_family()));
+    writer.set_songs(songs);
+    test_point(o_, "write", pairs);
+    check_cancel(o_);
+    writer.commit();
+    test_point(o_, "committed", 1);
+    times_.write = seconds_since(t);
+    return tally;
+  }
+
+  // Adds the pairs of file i to the corpus (its song is listed once it has a
+  // pair), or counts why the file was skipped.
+  void add_file(size_t i, CorpusWriter& writer, std::vector<std::string>& songs, detail::CorpusTally& tally) {
+    FileResult& r = results_[i];
+    tally.windows.windows += r.windows.windows;
+    tally.windows.dropped_sparse += r.windows.dropped_sparse;
+    tally.windows.dropped_density += r.windows.dropped_density;
+    if (!r.skip_reason.empty()) {
+      count_skipped(files_[i], r, tally);
+      return;
+    }
+    bool any = false;
+    for (const EncodedPair& p : r.pairs) {
+      if (p.dropped) {
+        ++tally.dropped_max_len;
+        continue;
+      }
+      if (!any) {
+        songs.push_back(files_[i]);
+        ++sum_.songs[size_t(r.split)];
+        any = true;
+      }
+      writer.add(split_name(r.split), p.source, p.target, uint32_t(songs.size() - 1), p.window);
+      count_pair(r.split, p, tally);
+    }
+    if (any) {
+      ++sum_.files_used;
+      sum_.notes += r.notes;
+    }
+    r.pairs.clear();  // the corpus file holds them now
+    r.pairs.shrink_to_fit();
+  }
+
+  void count_skipped(const std::string& file, const FileResult& r, detail::CorpusTally& tally) {
+    const uint64_t n = ++sum_.skipped[r.skip_reason];
+    auto& ex = tally.skipped_examples[r.skip_reason];
+    if (ex.size() < kExamplesPerReason)
+      ex.push_back(r.message.empty() ? nlohmann::json(file) : nlohmann::json(r.message));
+    if (r.skip_reason == detail::kUnreadable && n <= 10) spdlog::warn("prep: skipped {}", r.message);
+  }
+
+  void count_pair(SplitId split, const EncodedPair& p, detail::CorpusTally& tally) {
+    const size_t s = size_t(split);
+    ++sum_.pairs[s];
+    if (p.shift != 0) ++sum_.augmented_pairs;
+    sum_.remi_tokens += p.remi_source + p.remi_target;
+    sum_.bpe_tokens += p.source.size() + p.target.size();
+    detail::SplitLengths& l = tally.lengths[s];
+    l.remi_source.push_back(p.remi_source);
+    l.remi_target.push_back(p.remi_target);
+    l.bpe_source.push_back(p.source.size());
+    l.bpe_target.push_back(p.target.size());
+    tally.source_stats.add_bpe_sequence(p.source);
+    tally.target_stats.add_bpe_sequence(p.target);
+  }
+
+  // The report, the resolved config, the tokenizer and the plot, next to the corpus.
+  void write_files_next_to_corpus(const detail::CorpusTally& tally) {
+    const nlohmann::json report = detail::prep_report(o_, pool_->size(), sum_, tally, tok_, times_);
+    sum_.report_path = sibling(o_.output_path, "prep_report.json");
+    sum_.config_path = sibling(o_.output_path, "prep_config.yaml");
+    util::write_file_atomic(sum_.report_path, report.dump(2) + "\n");
+    util::write_file_atomic(sum_.config_path, util::dump_config(cfg_));
+    sum_.tokenizer_path = sibling(o_.output_path, "tokenizer.json");
+    util::write_file_atomic(sum_.tokenizer_path, tok_.to_json());
+    if (o_.plot) plot_token_histogram();
+  }
+
+  void plot_token_histogram() {
+    const std::string png = sibling(o_.output_path, "prep_token_histogram.png");
+    std::string why = detail::run_histogram_plot(sum_.report_path, png);
+    if (why.empty())
+      sum_.plot_path = png;
+    else
+      spdlog::warn("prep: token histogram plot skipped: {}", why);
+  }
+
+  const PrepOptions& o_;
+  const PrepConfig& cfg_;
+  Clock::time_point start_;
+  PrepSummary sum_;
+  detail::PrepTimes times_;
+  std::vector<std::string> files_;        // relative to the input directory, sorted
+  std::optional<util::ThreadPool> pool_;  // started once there are files to read
+  std::vector<FileResult> results_;       // one per file
+  tokenizer::Tokenizer tok_;
+};
 
 }  // namespace
 
@@ -193,207 +394,7 @@ std::vector<std::string> list_midi_files(const std::string& dir) {
 }
 
 PrepSummary run_prep(const PrepOptions& o) {
-  const PrepConfig& cfg = o.config;
-  cfg.validate("prep config");
-  const auto t0 = Clock::now();
-  PrepSummary sum;
-  std::error_code ec;
-  if (fs::is_directory(o.output_path, ec)) throw Error(o.output_path, "is a directory (give the corpus file name)");
-
-  const std::vector<std::string> files = list_midi_files(o.input_dir);
-  if (files.empty()) throw Error(o.input_dir, "no MIDI files (.mid, .midi, .kar, .rmi) found");
-  sum.files_found = files.size();
-  util::ThreadPool pool(cfg.threads);
-  spdlog::info("prep: {} MIDI files under {}, {} threads, {}", files.size(), o.input_dir, pool.size(), cfg.direction);
-
-  // 1. Read, cut and REMI-encode every file; each result in its own slot.
-  std::vector<FileResult> results(files.size());
-  {
-    auto bar = make_progress(o, "prep: reading", files.size(), "files");
-    std::atomic<uint64_t> read{0};
-    pool.parallel_for(files.size(), [&](size_t i) {
-      check_cancel(o);
-      results[i] = process_file((fs::path(o.input_dir) / files[i]).string(), files[i], cfg);
-      bar->add();
-      test_point(o, "read", ++read);
-    });
-  }
-  sum.read_seconds = seconds_since(t0);
-  check_cancel(o);
-
-  // 2. The tokenizer: learnt on the training split, or loaded.
-  const auto t_bpe = Clock::now();
-  tokenizer::Tokenizer tok = make_tokenizer(o, results);
-  const double bpe_train_seconds = seconds_since(t_bpe);
-  sum.vocab_size = tok.vocab_size();
-  check_cancel(o);
-
-  // 3. BPE-encode every pair (in place), again one slot per file.
-  const auto t_enc = Clock::now();
-  {
-    auto bar = make_progress(o, "prep: BPE encoding", files.size(), "files");
-    std::atomic<uint64_t> encoded{0};
-    pool.parallel_for(results.size(), [&](size_t i) {
-      check_cancel(o);
-      for (EncodedPair& p : results[i].pairs) {
-        p.source = tok.apply_bpe(p.source);
-        p.target = tok.apply_bpe(p.target);
-        if (cfg.filter.max_len > 0 &&
-            (p.source.size() > size_t(cfg.filter.max_len) || p.target.size() > size_t(cfg.filter.max_len)))
-          p.dropped = true;
-      }
-      bar->add();
-      test_point(o, "encode", ++encoded);
-    });
-  }
-  const double encode_seconds = seconds_since(t_enc);
-  check_cancel(o);
-
-  // 4. Assemble the corpus in path order.
-  const auto t_write = Clock::now();
-  CorpusWriter writer(o.output_path, {tok.to_json(), cfg.direction, util::dump_config(cfg)});
-  std::vector<std::string> songs;
-  std::map<std::string, std::vector<nlohmann::json>> examples;
-  WindowStats windows;
-  uint64_t dropped_max_len = 0;
-  struct Lengths {
-    std::vector<uint64_t> remi_source, remi_target, bpe_source, bpe_target;
-  };
-  std::array<Lengths, 3> lengths;
-  tokenizer::TokenStatistics source_stats(tok.bpe()), target_stats(tok.bpe());
-  for (size_t i = 0; i < files.size(); ++i) {
-    FileResult& r = results[i];
-    windows.windows += r.windows.windows;
-    windows.dropped_sparse += r.windows.dropped_sparse;
-    windows.dropped_density += r.windows.dropped_density;
-    if (!r.skip_reason.empty()) {
-      ++sum.skipped[r.skip_reason];
-      auto& ex = examples[r.skip_reason];
-      if (ex.size() < kExamplesPerReason)
-        ex.push_back(r.message.empty() ? nlohmann::json(files[i]) : nlohmann::json(r.message));
-      if (r.skip_reason == kUnreadable && sum.skipped[kUnreadable] <= 10) spdlog::warn("prep: skipped {}", r.message);
-      continue;
-    }
-    const size_t s = size_t(r.split);
-    bool any = false;
-    for (EncodedPair& p : r.pairs) {
-      if (p.dropped) {
-        ++dropped_max_len;
-        continue;
-      }
-      if (!any) {
-        songs.push_back(files[i]);
-        ++sum.songs[s];
-        any = true;
-      }
-      writer.add(split_name(r.split), p.source, p.target, uint32_t(songs.size() - 1), p.window);
-      ++sum.pairs[s];
-      if (p.shift != 0) ++sum.augmented_pairs;
-      sum.remi_tokens += p.remi_source + p.remi_target;
-      sum.bpe_tokens += p.source.size() + p.target.size();
-      Lengths& l = lengths[s];
-      l.remi_source.push_back(p.remi_source);
-      l.remi_target.push_back(p.remi_target);
-      l.bpe_source.push_back(p.source.size());
-      l.bpe_target.push_back(p.target.size());
-      source_stats.add_bpe_sequence(p.source);
-      target_stats.add_bpe_sequence(p.target);
-    }
-    if (any) {
-      ++sum.files_used;
-      sum.notes += r.notes;
-    }
-    r.pairs.clear();
-    r.pairs.shrink_to_fit();
-  }
-  if (sum.pairs[0] + sum.pairs[1] + sum.pairs[2] == 0)
-    throw Error(o.input_dir, fmt::format("no pairs: none of the {} files has a window with both a {} and a {} part",
-                                         files.size(), cfg.source_family(), cfg.target_family()));
-  writer.set_songs(songs);
-  test_point(o, "write", sum.pairs[0] + sum.pairs[1] + sum.pairs[2]);
-  check_cancel(o);
-  writer.commit();
-  test_point(o, "committed", 1);
-  const double write_seconds = seconds_since(t_write);
-  sum.seconds = seconds_since(t0);
-
-  // 5. The report, the resolved config and the plot, next to the corpus.
-  nlohmann::json rep;
-  rep["accompanist"] = {{"version", acc::version()}, {"git_revision", acc::git_revision()}};
-  rep["input"] = o.input_dir;
-  rep["output"] = o.output_path;
-  rep["direction"] = cfg.direction;
-  rep["threads"] = pool.size();
-  nlohmann::json skipped = nlohmann::json::object();
-  for (const auto& [reason, n] : sum.skipped) skipped[reason] = n;
-  uint64_t n_skipped = 0;
-  for (const auto& kv : sum.skipped) n_skipped += kv.second;
-  rep["files"] = {{"found", sum.files_found},
-                  {"read", sum.files_found - (sum.skipped.count(kUnreadable) ? sum.skipped.at(kUnreadable) : 0)},
-                  {"used", sum.files_used},
-                  {"skipped", n_skipped},
-                  {"skipped_by_reason", skipped},
-                  {"skipped_examples", examples}};
-  rep["windows"] = {{"total", windows.windows},
-                    {"dropped_sparse", windows.dropped_sparse},
-                    {"dropped_density", windows.dropped_density},
-                    {"dropped_max_len", dropped_max_len}};
-  nlohmann::json splits;
-  for (size_t s = 0; s < 3; ++s) {
-    const Lengths& l = lengths[s];
-    std::vector<uint64_t> thresholds = {256, 512, 1024, 1500, 2048};
-    if (cfg.filter.max_len > 0) thresholds.push_back(uint64_t(cfg.filter.max_len));
-    uint64_t remi = 0, bpe = 0;
-    for (size_t k = 0; k < l.bpe_source.size(); ++k) {
-      remi += l.remi_source[k] + l.remi_target[k];
-      bpe += l.bpe_source[k] + l.bpe_target[k];
-    }
-    splits[split_names()[s]] = {
-        {"songs", sum.songs[s]},
-        {"pairs", sum.pairs[s]},
-        {"tokens", {{"remi", remi}, {"bpe", bpe}}},
-        {"lengths",
-         {{"remi",
-           {{"source", detail::length_summary(l.remi_source)}, {"target", detail::length_summary(l.remi_target)}}},
-          {"bpe",
-           {{"source", detail::length_summary(l.bpe_source)}, {"target", detail::length_summary(l.bpe_target)}}}}},
-        {"pairs_longer_than", detail::over_length_counts(l.bpe_source, l.bpe_target, thresholds)}};
-  }
-  splits["train"]["augmented_pairs"] = sum.augmented_pairs;
-  rep["splits"] = splits;
-  rep["notes"] = sum.notes;
-  rep["tokens"] = {{"remi", sum.remi_tokens},
-                   {"bpe", sum.bpe_tokens},
-                   {"compression", sum.bpe_tokens ? double(sum.remi_tokens) / double(sum.bpe_tokens) : 0.0}};
-  rep["tokenizer"] = {{"vocab_size", tok.vocab_size()},
-                      {"merges", tok.bpe().merges().size()},
-                      {"sha256", tok.sha256()},
-                      {"source", cfg.bpe.tokenizer.empty() ? "trained on the training split" : cfg.bpe.tokenizer}};
-  rep["token_histogram"] = {{"source", nlohmann::json::parse(source_stats.to_json())},
-                            {"target", nlohmann::json::parse(target_stats.to_json())}};
-  rep["time_s"] = {{"read", sum.read_seconds},
-                   {"bpe_train", bpe_train_seconds},
-                   {"bpe_encode", encode_seconds},
-                   {"write", write_seconds},
-                   {"total", sum.seconds}};
-  rep["throughput"] = {{"files_per_s", sum.read_seconds > 0 ? double(sum.files_found) / sum.read_seconds : 0.0},
-                       {"notes_per_s", sum.read_seconds > 0 ? double(sum.notes) / sum.read_seconds : 0.0}};
-
-  sum.report_path = sibling(o.output_path, "prep_report.json");
-  sum.config_path = sibling(o.output_path, "prep_config.yaml");
-  util::write_file_atomic(sum.report_path, rep.dump(2) + "\n");
-  util::write_file_atomic(sum.config_path, util::dump_config(cfg));
-  sum.tokenizer_path = sibling(o.output_path, "tokenizer.json");
-  util::write_file_atomic(sum.tokenizer_path, tok.to_json());
-  if (o.plot) {
-    const std::string png = sibling(o.output_path, "prep_token_histogram.png");
-    std::string why = detail::run_histogram_plot(sum.report_path, png);
-    if (why.empty())
-      sum.plot_path = png;
-    else
-      spdlog::warn("prep: token histogram plot skipped: {}", why);
-  }
-  return sum;
+  return PrepRun(o).run();
 }
 
 }  // namespace acc::data

@@ -11,6 +11,9 @@
 #include <filesystem>
 #include <numeric>
 
+#include "accompanist/data/corpus.h"
+#include "accompanist/util/version.h"
+
 namespace acc::data::detail {
 
 nlohmann::json length_summary(std::vector<uint64_t> lengths) {
@@ -52,6 +55,47 @@ nlohmann::json over_length_counts(const std::vector<uint64_t>& source_lengths,
 
 namespace {
 
+nlohmann::json files_json(const PrepSummary& sum, const CorpusTally& tally) {
+  nlohmann::json skipped = nlohmann::json::object();
+  uint64_t n_skipped = 0;
+  for (const auto& [reason, n] : sum.skipped) {
+    skipped[reason] = n;
+    n_skipped += n;
+  }
+  const auto unreadable = sum.skipped.find(kUnreadable);
+  return {{"found", sum.files_found},
+          {"read", sum.files_found - (unreadable != sum.skipped.end() ? unreadable->second : 0)},
+          {"used", sum.files_used},
+          {"skipped", n_skipped},
+          {"skipped_by_reason", skipped},
+          {"skipped_examples", tally.skipped_examples}};
+}
+
+nlohmann::json split_json(uint64_t songs, uint64_t pairs, const SplitLengths& l, int max_len) {
+  std::vector<uint64_t> thresholds = {256, 512, 1024, 1500, 2048};
+  if (max_len > 0) thresholds.push_back(uint64_t(max_len));
+  uint64_t remi = 0, bpe = 0;
+  for (size_t k = 0; k < l.bpe_source.size(); ++k) {
+    remi += l.remi_source[k] + l.remi_target[k];
+    bpe += l.bpe_source[k] + l.bpe_target[k];
+  }
+  return {{"songs", songs},
+          {"pairs", pairs},
+          {"tokens", {{"remi", remi}, {"bpe", bpe}}},
+          {"lengths",
+           {{"remi", {{"source", length_summary(l.remi_source)}, {"target", length_summary(l.remi_target)}}},
+            {"bpe", {{"source", length_summary(l.bpe_source)}, {"target", length_summary(l.bpe_target)}}}}},
+          {"pairs_longer_than", over_length_counts(l.bpe_source, l.bpe_target, thresholds)}};
+}
+
+nlohmann::json splits_json(const PrepSummary& sum, const CorpusTally& tally, int max_len) {
+  nlohmann::json splits;
+  for (size_t s = 0; s < 3; ++s)
+    splits[split_names()[s]] = split_json(sum.songs[s], sum.pairs[s], tally.lengths[s], max_len);
+  splits["train"]["augmented_pairs"] = sum.augmented_pairs;
+  return splits;
+}
+
 std::string scripts_dir() {
   if (const char* env = std::getenv("ACC_SCRIPTS_DIR")) return env;
 #ifdef ACC_DEFAULT_SCRIPTS_DIR
@@ -68,6 +112,41 @@ std::string python() {
 }
 
 }  // namespace
+
+nlohmann::json prep_report(const PrepOptions& o, int threads, const PrepSummary& sum, const CorpusTally& tally,
+                           const tokenizer::Tokenizer& tok, const PrepTimes& times) {
+  const PrepConfig& cfg = o.config;
+  nlohmann::json rep;
+  rep["accompanist"] = {{"version", acc::version()}, {"git_revision", acc::git_revision()}};
+  rep["input"] = o.input_dir;
+  rep["output"] = o.output_path;
+  rep["direction"] = cfg.direction;
+  rep["threads"] = threads;
+  rep["files"] = files_json(sum, tally);
+  rep["windows"] = {{"total", tally.windows.windows},
+                    {"dropped_sparse", tally.windows.dropped_sparse},
+                    {"dropped_density", tally.windows.dropped_density},
+                    {"dropped_max_len", tally.dropped_max_len}};
+  rep["splits"] = splits_json(sum, tally, cfg.filter.max_len);
+  rep["notes"] = sum.notes;
+  rep["tokens"] = {{"remi", sum.remi_tokens},
+                   {"bpe", sum.bpe_tokens},
+                   {"compression", sum.bpe_tokens ? double(sum.remi_tokens) / double(sum.bpe_tokens) : 0.0}};
+  rep["tokenizer"] = {{"vocab_size", tok.vocab_size()},
+                      {"merges", tok.bpe().merges().size()},
+                      {"sha256", tok.sha256()},
+                      {"source", cfg.bpe.tokenizer.empty() ? "trained on the training split" : cfg.bpe.tokenizer}};
+  rep["token_histogram"] = {{"source", nlohmann::json::parse(tally.source_stats.to_json())},
+                            {"target", nlohmann::json::parse(tally.target_stats.to_json())}};
+  rep["time_s"] = {{"read", sum.read_seconds},
+                   {"bpe_train", times.bpe_train},
+                   {"bpe_encode", times.bpe_encode},
+                   {"write", times.write},
+                   {"total", sum.seconds}};
+  rep["throughput"] = {{"files_per_s", sum.read_seconds > 0 ? double(sum.files_found) / sum.read_seconds : 0.0},
+                       {"notes_per_s", sum.read_seconds > 0 ? double(sum.notes) / sum.read_seconds : 0.0}};
+  return rep;
+}
 
 std::string run_histogram_plot(const std::string& report_path, const std::string& png_path) {
   const std::string script = scripts_dir() + "/plot_token_histogram.py";

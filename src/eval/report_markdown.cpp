@@ -56,15 +56,14 @@ void render_harmony_markdown(std::ostringstream& md, const json& h) {
   }
 }
 
-}  // namespace
-
-std::string render_markdown(const json& r) {
-  std::ostringstream md;
+void render_title(std::ostringstream& md, const json& r) {
   md << "# Evaluation report\n\n";
   md << "Mode: `" << at(r, {"mode"}).get<std::string>() << "`, git revision `"
      << (at(r, {"git_revision"}).is_string() ? at(r, {"git_revision"}).get<std::string>() : "?") << "`, seed "
      << num(at(r, {"settings", "seed"})) << ". Definitions: docs/evaluation.md.\n\n";
+}
 
+void render_summary(std::ostringstream& md, const json& r) {
   md << "## Summary\n\n| measure | value |\n|---|---|\n";
   md << "| samples | " << num(r["samples"]) << " |\n";
   md << "| decodable (generated part with at least one note) | " << num(r["decodable"]) << " |\n";
@@ -72,19 +71,23 @@ std::string render_markdown(const json& r) {
   md << "| empty-bar rate, reference | " << num(at(r, {"empty_bar_rate", "reference"})) << " |\n";
   md << "| empty-bar rate, generated | " << num(at(r, {"empty_bar_rate", "generated"})) << " |\n";
   md << "| empty-bar rate, validation | " << num(at(r, {"empty_bar_rate", "validation"})) << " |\n\n";
+}
 
-  md << "## Rhythm (thesis 4.3.1)\n\n";
-  md << "Average Levenshtein distances of " << num(at(r, {"rhythm", "levenshtein", "random_pairs"}))
+// Thesis Table 2: Levenshtein distances of bar rhythm strings.
+void render_rhythm_distances(std::ostringstream& md, const json& lev) {
+  md << "Average Levenshtein distances of " << num(at(lev, {"random_pairs"}))
      << " randomly picked pairs of 32-position bar rhythm strings (thesis Table 2).\n\n";
   md << "| pairs | mean distance |\n|---|---|\n";
-  md << "| generated - validation | " << num(at(r, {"rhythm", "levenshtein", "generated"})) << " |\n";
-  md << "| mock - validation | " << num(at(r, {"rhythm", "levenshtein", "mock"})) << " |\n";
-  md << "| validation - validation (the data's own spread) | " << num(at(r, {"rhythm", "levenshtein", "pairs"}))
-     << " |\n";
-  md << "| reference - validation | " << num(at(r, {"rhythm", "levenshtein", "reference"})) << " |\n";
-  md << "| generated bar i - reference bar i (same sample) | " << num(at(r, {"rhythm", "levenshtein", "aligned"}))
-     << " |\n\n";
+  md << "| generated - validation | " << num(at(lev, {"generated"})) << " |\n";
+  md << "| mock - validation | " << num(at(lev, {"mock"})) << " |\n";
+  md << "| validation - validation (the data's own spread) | " << num(at(lev, {"pairs"})) << " |\n";
+  md << "| reference - validation | " << num(at(lev, {"reference"})) << " |\n";
+  md << "| generated bar i - reference bar i (same sample) | " << num(at(lev, {"aligned"})) << " |\n\n";
+}
 
+void render_rhythm(std::ostringstream& md, const json& r) {
+  md << "## Rhythm (thesis 4.3.1)\n\n";
+  render_rhythm_distances(md, at(r, {"rhythm", "levenshtein"}));
   md << "| per bar | validation | reference | generated | mock |\n|---|---|---|---|---|\n";
   md << "| notes | " << num(at(r, {"rhythm", "notes_per_bar", "validation"})) << " | "
      << num(at(r, {"rhythm", "notes_per_bar", "reference"})) << " | "
@@ -104,7 +107,9 @@ std::string render_markdown(const json& r) {
     };
     md << "| " << p << " | " << cell("validation") << " | " << cell("generated") << " | " << cell("mock") << " |\n";
   }
+}
 
+void render_tonality(std::ostringstream& md, const json& r) {
   md << "\n## Tonality (thesis 4.3.2)\n\n";
   md << "Fraction of the " << num(at(r, {"key", "samples"}))
      << " samples with a reference key whose key is among the top k Krumhansl-Schmuckler keys (Figs. 16-17; "
@@ -119,7 +124,10 @@ std::string render_markdown(const json& r) {
     md << "| " << k + 1 << " | " << cell("generated") << " | " << cell("shuffled") << " | " << cell("random_order")
        << " | " << cell("source") << " |\n";
   }
+}
 
+// The part measures of that section (part_measures.cpp), one row each.
+void render_beyond_the_thesis(std::ostringstream& md, const json& r) {
   md << "\n## Beyond the thesis\n\n| measure | reference | generated |\n|---|---|---|\n";
   for (const PartMeasure& m : part_measures()) {
     if (m.section != ReportSection::BeyondTheThesis) continue;
@@ -127,9 +135,9 @@ std::string render_markdown(const json& r) {
     md << "| " << m.row_label() << " | " << num(at(node, {"reference"})) << " | " << num(at(node, {"generated"}))
        << " |\n";
   }
+}
 
-  render_harmony_markdown(md, at(r, {"harmony"}));
-
+void render_tokens(std::ostringstream& md, const json& r) {
   md << "\n## Tokens (thesis Figs. 10-11; `plots/token_hist.png`)\n\n";
   md << "| set | sequences | base tokens | BPE tokens | base per BPE token | BPE ids used "
         "|\n|---|---|---|---|---|---|\n";
@@ -139,9 +147,26 @@ std::string render_markdown(const json& r) {
        << num(at(t, {"bpe_tokens"})) << " | " << num(at(t, {"compression"}), 3) << " | " << num(at(t, {"bpe_ids_used"}))
        << " |\n";
   }
+}
+
+void render_plots(std::ostringstream& md) {
   md << "\n## Plots\n\n";
   for (const char* plot : {"position_hist", "key_topk", "token_hist", "notes_per_bar", "harmony", "piano_rolls"})
     md << "![" << plot << "](plots/" << plot << ".png)\n";
+}
+
+}  // namespace
+
+std::string render_markdown(const json& r) {
+  std::ostringstream md;
+  render_title(md, r);
+  render_summary(md, r);
+  render_rhythm(md, r);
+  render_tonality(md, r);
+  render_beyond_the_thesis(md, r);
+  render_harmony_markdown(md, at(r, {"harmony"}));
+  render_tokens(md, r);
+  render_plots(md);
   return md.str();
 }
 

@@ -107,6 +107,31 @@ class OpenNotes {
   std::vector<int> touched_list_;
 };
 
+// Where reading one MTrk chunk stands, and what it has counted.
+struct Track {
+  Track(const uint8_t* bytes, size_t size, int track) : p(bytes), n(size), index(track) {}
+
+  const uint8_t* p;
+  size_t n;
+  int index;
+  size_t pos = 0;
+  int64_t tick = 0;
+  int64_t end_tick = 0;  // tick of the last complete event
+  uint8_t running = 0;   // running status: the last channel status byte
+  std::array<int, 16> program{};
+  std::string name;
+  bool named = false;
+  bool ended = false;  // by an End-of-Track event
+  size_t stray_bytes = 0, resyncs = 0, system_messages = 0;
+};
+
+// What the track loop does after an event.
+enum class Next {
+  Delta,     // read the next delta time
+  SameTick,  // the byte at pos starts another event at the same tick (no delta before it)
+  Stop,      // the track ends (End-of-Track, or truncated)
+};
+
 class SmfParser {
  public:
   SmfParser(const uint8_t* data, size_t size, const std::string& what) : data_(data), size_(size), what_(what) {}
@@ -124,7 +149,14 @@ class SmfParser {
   }
   void unwrap_riff(size_t& begin, size_t& end);
   void parse_track(const uint8_t* p, size_t n, int track);
-  void handle_meta(int track, uint8_t type, const uint8_t* d, size_t len, int64_t tick, std::string& name, bool& named);
+  Next read_event(Track& t, bool delta);
+  Next read_meta(Track& t);
+  Next read_sysex(Track& t);
+  Next skip_system_message(Track& t, uint8_t status);
+  Next read_channel_message(Track& t, uint8_t status);
+  void truncated(const Track& t, const char* what) { warn(fmt::format("track {}: {} truncated", t.index, what)); }
+  void finish_track(Track& t);
+  void handle_meta(Track& t, uint8_t type, const uint8_t* d, size_t len);
   void note_on(int track, int channel, int pitch, int velocity, int program, int64_t tick);
   void note_off(int track, int channel, int pitch, int64_t tick);
   void add_note(int track, int channel, int pitch, const OpenNote& open, int64_t end);
@@ -231,157 +263,157 @@ Song SmfParser::parse() {
 }
 
 void SmfParser::parse_track(const uint8_t* p, size_t n, int track) {
-  size_t pos = 0;
-  int64_t tick = 0;
-  int64_t end_tick = 0;  // tick of the last complete event
-  uint8_t running = 0;
-  std::array<int, 16> program{};
-  std::string name;
-  bool named = false;
-  bool ended = false;
-  size_t stray_bytes = 0, resyncs = 0, system_messages = 0;
-  bool need_delta = true;
-  const auto truncated = [&](const char* what) { warn(fmt::format("track {}: {} truncated", track, what)); };
+  Track t(p, n, track);
+  Next next = Next::Delta;
+  while (next != Next::Stop) next = read_event(t, next == Next::Delta);
+  finish_track(t);
+}
 
-  while (true) {
-    if (need_delta) {
-      if (pos >= n) break;
-      uint32_t delta = 0;
-      if (!read_vlq(p, n, pos, delta)) {
-        warn(fmt::format("track {}: invalid or truncated delta time", track));
-        break;
-      }
-      tick += delta;
+// One event: its delta time (unless it is read at the tick of a dropped
+// message), its status byte or the running status, then the event by kind.
+Next SmfParser::read_event(Track& t, bool delta) {
+  if (delta) {
+    if (t.pos >= t.n) return Next::Stop;
+    uint32_t ticks = 0;
+    if (!read_vlq(t.p, t.n, t.pos, ticks)) {
+      warn(fmt::format("track {}: invalid or truncated delta time", t.index));
+      return Next::Stop;
     }
-    need_delta = true;
-    if (pos >= n) {
-      truncated("event");
-      break;
-    }
-    uint8_t status = p[pos];
-    if (status < 0x80) {
-      if (running == 0) {  // a data byte with no status to apply it to
-        ++stray_bytes;
-        ++pos;
-        need_delta = false;
-        continue;
-      }
-      status = running;
-    } else {
-      ++pos;
-    }
+    t.tick += ticks;
+  }
+  if (t.pos >= t.n) {
+    truncated(t, "event");
+    return Next::Stop;
+  }
+  uint8_t status = t.p[t.pos];
+  if (status >= 0x80) {
+    ++t.pos;
+  } else if (t.running != 0) {  // running status: the byte is the message's first data byte
+    status = t.running;
+  } else {  // a data byte with no status to apply it to
+    ++t.stray_bytes;
+    ++t.pos;
+    return Next::SameTick;
+  }
+  if (status == 0xFF) return read_meta(t);
+  if (status == 0xF0 || status == 0xF7) return read_sysex(t);
+  if (status > 0xF0) return skip_system_message(t, status);
+  return read_channel_message(t, status);
+}
 
-    if (status == 0xFF) {  // meta event; running status survives it
-      if (pos >= n) {
-        truncated("meta event");
-        break;
-      }
-      const uint8_t type = p[pos++];
-      uint32_t len = 0;
-      if (!read_vlq(p, n, pos, len) || len > n - pos) {
-        truncated("meta event");
-        break;
-      }
-      const uint8_t* d = p + pos;
-      pos += len;
-      end_tick = tick;
-      if (type == 0x2F) {
-        ended = true;
-        break;
-      }
-      handle_meta(track, type, d, len, tick, name, named);
-      continue;
-    }
-    if (status == 0xF0 || status == 0xF7) {  // sysex; running status survives it
-      uint32_t len = 0;
-      if (!read_vlq(p, n, pos, len) || len > n - pos) {
-        truncated("sysex event");
-        break;
-      }
-      pos += len;
-      end_tick = tick;
-      continue;
-    }
-    if (status > 0xF0) {  // system common / real-time bytes do not belong in a file: skip their data
-      const int data_bytes = status == 0xF2 ? 2 : (status == 0xF1 || status == 0xF3) ? 1 : 0;
-      for (int i = 0; i < data_bytes && pos < n && p[pos] < 0x80; ++i) ++pos;
-      ++system_messages;
-      continue;
-    }
+// A meta event; running status survives it.
+Next SmfParser::read_meta(Track& t) {
+  if (t.pos >= t.n) {
+    truncated(t, "meta event");
+    return Next::Stop;
+  }
+  const uint8_t type = t.p[t.pos++];
+  uint32_t len = 0;
+  if (!read_vlq(t.p, t.n, t.pos, len) || len > t.n - t.pos) {
+    truncated(t, "meta event");
+    return Next::Stop;
+  }
+  const uint8_t* d = t.p + t.pos;
+  t.pos += len;
+  t.end_tick = t.tick;
+  if (type == 0x2F) {
+    t.ended = true;
+    return Next::Stop;
+  }
+  handle_meta(t, type, d, len);
+  return Next::Delta;
+}
 
-    running = status;
-    const int kind = status & 0xF0;
-    const int channel = status & 0x0F;
-    const int count = (kind == 0xC0 || kind == 0xD0) ? 1 : 2;
-    uint8_t d[2] = {0, 0};
-    bool resync = false, short_message = false;
-    for (int i = 0; i < count; ++i) {
-      if (pos >= n) {
-        short_message = true;
-        break;
-      }
-      if (p[pos] >= 0x80) {
-        resync = true;
-        break;
-      }
-      d[i] = p[pos++];
-    }
-    if (short_message) {
-      truncated("channel message");
-      break;
-    }
-    if (resync) {  // drop the message; the byte starts the next event at the same tick
-      ++resyncs;
-      need_delta = false;
-      continue;
-    }
-    end_tick = tick;
-    if (kind == 0x90 && d[1] > 0) {
-      note_on(track, channel, d[0], d[1], program[channel], tick);
-    } else if (kind == 0x80 || kind == 0x90) {
-      note_off(track, channel, d[0], tick);
-    } else if (kind == 0xC0) {
-      program[channel] = d[0];
-    }
+// A sysex event (skipped); running status survives it.
+Next SmfParser::read_sysex(Track& t) {
+  uint32_t len = 0;
+  if (!read_vlq(t.p, t.n, t.pos, len) || len > t.n - t.pos) {
+    truncated(t, "sysex event");
+    return Next::Stop;
   }
+  t.pos += len;
+  t.end_tick = t.tick;
+  return Next::Delta;
+}
 
-  if (!ended) warn(fmt::format("track {}: no End-of-Track event", track));
-  if (stray_bytes > 0) {
-    warn(fmt::format("track {}: {} data bytes without a status byte skipped", track, stray_bytes));
+// System common / real-time bytes do not belong in a file: skip their data.
+Next SmfParser::skip_system_message(Track& t, uint8_t status) {
+  const int data_bytes = status == 0xF2 ? 2 : (status == 0xF1 || status == 0xF3) ? 1 : 0;
+  for (int i = 0; i < data_bytes && t.pos < t.n && t.p[t.pos] < 0x80; ++i) ++t.pos;
+  ++t.system_messages;
+  return Next::Delta;
+}
+
+// A channel message: notes on and off, program changes; the rest is skipped.
+Next SmfParser::read_channel_message(Track& t, uint8_t status) {
+  t.running = status;
+  const int kind = status & 0xF0;
+  const int channel = status & 0x0F;
+  const int count = (kind == 0xC0 || kind == 0xD0) ? 1 : 2;
+  uint8_t d[2] = {0, 0};
+  for (int i = 0; i < count; ++i) {
+    if (t.pos >= t.n) {
+      truncated(t, "channel message");
+      return Next::Stop;
+    }
+    if (t.p[t.pos] >= 0x80) {  // drop the message; the byte starts the next event at the same tick
+      ++t.resyncs;
+      return Next::SameTick;
+    }
+    d[i] = t.p[t.pos++];
   }
-  if (resyncs > 0) {
-    warn(fmt::format("track {}: {} channel messages cut short by a byte >= 0x80 dropped (resynced)", track, resyncs));
+  t.end_tick = t.tick;
+  if (kind == 0x90 && d[1] > 0) {
+    note_on(t.index, channel, d[0], d[1], t.program[channel], t.tick);
+  } else if (kind == 0x80 || kind == 0x90) {
+    note_off(t.index, channel, d[0], t.tick);
+  } else if (kind == 0xC0) {
+    t.program[channel] = d[0];
   }
-  if (system_messages > 0) {
-    warn(fmt::format("track {}: {} system common/real-time messages skipped", track, system_messages));
+  return Next::Delta;
+}
+
+// The track's warnings; notes still open end at its last complete event; its
+// first name names its parts.
+void SmfParser::finish_track(Track& t) {
+  if (!t.ended) warn(fmt::format("track {}: no End-of-Track event", t.index));
+  if (t.stray_bytes > 0) {
+    warn(fmt::format("track {}: {} data bytes without a status byte skipped", t.index, t.stray_bytes));
   }
-  open_.drain([&](int channel, int pitch, const OpenNote& note) { add_note(track, channel, pitch, note, end_tick); });
-  if (named) {
-    for (auto it = parts_.lower_bound({track, 0, 0}); it != parts_.end() && std::get<0>(it->first) == track; ++it) {
-      it->second.name = name;
+  if (t.resyncs > 0) {
+    warn(fmt::format("track {}: {} channel messages cut short by a byte >= 0x80 dropped (resynced)", t.index,
+                     t.resyncs));
+  }
+  if (t.system_messages > 0) {
+    warn(fmt::format("track {}: {} system common/real-time messages skipped", t.index, t.system_messages));
+  }
+  open_.drain(
+      [&](int channel, int pitch, const OpenNote& note) { add_note(t.index, channel, pitch, note, t.end_tick); });
+  if (t.named) {
+    for (auto it = parts_.lower_bound({t.index, 0, 0}); it != parts_.end() && std::get<0>(it->first) == t.index; ++it) {
+      it->second.name = t.name;
     }
   }
 }
 
-void SmfParser::handle_meta(int track, uint8_t type, const uint8_t* d, size_t len, int64_t tick, std::string& name,
-                            bool& named) {
+void SmfParser::handle_meta(Track& t, uint8_t type, const uint8_t* d, size_t len) {
   if (type == 0x03) {  // track name: the first one names the track's parts
-    if (!named) {
-      name = decode_meta_text(d, len);
-      named = true;
+    if (!t.named) {
+      t.name = decode_meta_text(d, len);
+      t.named = true;
     }
   } else if (type == 0x51) {
     const int us = len >= 3 ? (d[0] << 16) | (d[1] << 8) | d[2] : 0;
     if (us <= 0) {
-      warn(fmt::format("track {}: invalid tempo event at tick {} ignored", track, tick));
+      warn(fmt::format("track {}: invalid tempo event at tick {} ignored", t.index, t.tick));
     } else {
-      song_.tempos.push_back({tick, us});
+      song_.tempos.push_back({t.tick, us});
     }
   } else if (type == 0x58) {
     if (len < 2 || d[0] == 0 || d[1] > kMaxTimeSignaturePower) {
-      warn(fmt::format("track {}: invalid time signature at tick {} ignored", track, tick));
+      warn(fmt::format("track {}: invalid time signature at tick {} ignored", t.index, t.tick));
     } else {
-      song_.time_signatures.push_back({tick, d[0], 1 << d[1]});
+      song_.time_signatures.push_back({t.tick, d[0], 1 << d[1]});
     }
   }
 }
