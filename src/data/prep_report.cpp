@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
+#include <optional>
+
+#include "accompanist/util/env.h"
 
 namespace acc::data::detail {
 
@@ -53,7 +56,7 @@ nlohmann::json over_length_counts(const std::vector<uint64_t>& source_lengths,
 namespace {
 
 std::string scripts_dir() {
-  if (const char* env = std::getenv("ACC_SCRIPTS_DIR")) return env;
+  if (const std::optional<std::string> env = util::env_value("ACCOMPANIST_SCRIPTS_DIR")) return *env;
 #ifdef ACC_DEFAULT_SCRIPTS_DIR
   return ACC_DEFAULT_SCRIPTS_DIR;
 #else
@@ -62,7 +65,7 @@ std::string scripts_dir() {
 }
 
 std::string python() {
-  if (const char* env = std::getenv("ACC_PYTHON")) return env;
+  if (const std::optional<std::string> env = util::env_value("ACCOMPANIST_PYTHON")) return *env;
   if (::access("/usr/bin/python3", X_OK) == 0) return "/usr/bin/python3";
   return "python3";
 }
@@ -71,7 +74,7 @@ std::string python() {
 
 std::string run_histogram_plot(const std::string& report_path, const std::string& png_path) {
   const std::string script = scripts_dir() + "/plot_token_histogram.py";
-  if (!std::filesystem::exists(script)) return script + " not found (set ACC_SCRIPTS_DIR)";
+  if (!std::filesystem::exists(script)) return script + " not found (set ACCOMPANIST_SCRIPTS_DIR)";
   const std::string py = python();
   pid_t pid = ::fork();
   if (pid < 0) return "cannot start " + py;
