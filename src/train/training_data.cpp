@@ -33,8 +33,9 @@ void add_replay_pairs(const TrainConfig& cfg, TrainingData& d, bool describe) {
   const std::string& path = cfg.data.replay.corpus;
   d.replay_corpus = std::make_unique<const data::Corpus>(data::Corpus::open(path));
   if (d.replay_corpus->tokenizer_sha256() != d.tokenizer_sha256)
-    throw Error("data.replay.corpus", path + ": its tokenizer is not data.corpus's (prep one of them with --set "
-                                             "bpe.tokenizer=<the other's tokenizer.json>)");
+    throw Error("data.replay.corpus", path +
+                                          ": its tokenizer is not data.corpus's (prep one of them with --set "
+                                          "bpe.tokenizer=<the other's tokenizer.json>)");
   if (d.replay_corpus->direction() != d.corpus->direction())
     throw Error("data.replay.corpus",
                 path + ": direction " + d.replay_corpus->direction() + ", data.corpus has " + d.corpus->direction());

@@ -23,8 +23,8 @@ struct TrainingData {
   std::unique_ptr<PairSource> train, valid;
   int vocab_size = 0;
   std::string tokenizer_sha256;
-  std::vector<int32_t> bar_counts;             // Bar tokens per id, when the model needs bar indices
-  std::optional<data::CorpusRecord> record;    // with describe: generate's defaults come from it
+  std::vector<int32_t> bar_counts;           // Bar tokens per id, when the model needs bar indices
+  std::optional<data::CorpusRecord> record;  // with describe: generate's defaults come from it
 
   std::string tokenizer_json() const { return corpus ? corpus->tokenizer_json() : std::string(); }
 };
