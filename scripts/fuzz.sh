@@ -10,7 +10,7 @@
 # A number as the only argument means midi_reader for that many seconds
 # (the old `scripts/fuzz.sh SECONDS`).
 # Configures build-fuzz with clang (-DACC_BUILD_FUZZERS=ON, no LibTorch),
-# builds fuzz_<target> (ninja -j${FUZZ_JOBS:-2}) and runs it from the
+# builds fuzz_<target> (ninja -j${ACCOMPANIST_FUZZ_JOBS:-2}) and runs it from the
 # committed seeds in tests/fuzz/seeds/<dir> plus a working corpus in
 # tests/fuzz/corpus-work/<dir> (git-ignored), where <dir> is midi,
 # tokenize, tokenizer_json or corpus (tokenize also reads the midi seeds).
@@ -50,7 +50,7 @@ work=$root/tests/fuzz/corpus-work
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DACC_BUILD_FUZZERS=ON -DACC_WITH_TORCH=OFF -DACC_BUILD_TESTS=OFF -DACC_BUILD_BENCHMARKS=OFF >/dev/null
-ninja -C "$build" -j"${FUZZ_JOBS:-2}" "${targets[@]/#/fuzz_}"
+ninja -C "$build" -j"${ACCOMPANIST_FUZZ_JOBS:-2}" "${targets[@]/#/fuzz_}"
 mkdir -p "$build/artifacts"
 
 # run_target TARGET: one fuzzing run; returns libFuzzer's status.

@@ -55,6 +55,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using acc::model::FusedAttention;
 using acc::model::ModelConfig;
 using acc::model::Seq2SeqTransformer;
 
@@ -123,6 +124,11 @@ struct Args {
   double peak_tflops = 0;      // train on cuda: the line carries mfu = model FLOP/s / peak
 };
 
+// --attention: which path the models' self-attention layers take.
+FusedAttention attention_mode(const Args& a) {
+  return acc::model::parse_fused_attention(a.attention);
+}
+
 std::vector<std::string> parse_words(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -178,6 +184,7 @@ void bench_train(const Args& a) {
   ModelConfig c;  // Table 1
   torch::manual_seed(0);
   Seq2SeqTransformer model(c);
+  acc::model::set_fused_attention(*model, attention_mode(a));
   const torch::Device device = a.device == "cuda" ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   model->to(device);
   model->train();
@@ -195,7 +202,7 @@ void bench_train(const Args& a) {
       const double flops = static_cast<double>(B) * acc::model::training_flops(c, L, L);
       auto j = base("model_train_step", at::get_num_threads());
       j["precision"] = precision;
-      j["attention"] = acc::model::fused_attention_mode();
+      j["attention"] = acc::model::fused_attention_name(attention_mode(a));
       j["gemm_peak_fp32_gflop_per_s"] = peak_fp32;
       j["gemm_peak_bf16_gflop_per_s"] = peak_bf16;
       j["fraction_of_gemm_peak"] = flops / dt / 1e9 / (precision == "bf16" ? peak_bf16 : peak_fp32);
@@ -224,6 +231,7 @@ void bench_profile(const Args& a) {
   ModelConfig c;
   torch::manual_seed(0);
   Seq2SeqTransformer model(c);
+  acc::model::set_fused_attention(*model, attention_mode(a));
   model->train();
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
   acc::model::Batch b = synthetic_batch(a.batch, a.len, c.vocab_size);
@@ -239,6 +247,7 @@ void bench_generate(const Args& a) {
   ModelConfig c;
   torch::manual_seed(0);
   Seq2SeqTransformer model(c);
+  acc::model::set_fused_attention(*model, attention_mode(a));
   model->eval();
   torch::NoGradGuard no_grad;
   torch::Tensor source = torch::randint(3, c.vocab_size, {1, a.source_len}, torch::kLong);
@@ -249,7 +258,7 @@ void bench_generate(const Args& a) {
 
   // Cached: greedy, one position per step.
   auto t0 = Clock::now();
-  acc::model::IncrementalDecoder decoder(model, source, n);
+  acc::model::IncrementalDecoder decoder(model, source, n, {}, {}, precision);
   const double encode_s = seconds_since(t0);
   std::vector<int64_t> tokens{acc::model::kBos};
   t0 = Clock::now();
@@ -346,6 +355,7 @@ void bench_python(const Args& a) {
   ModelConfig c;
   torch::manual_seed(0);
   Seq2SeqTransformer model(c);
+  acc::model::set_fused_attention(*model, attention_mode(a));
   model->train();
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}).eps(1e-8));
   acc::model::Batch b = synthetic_batch(a.batch, a.len, c.vocab_size);
@@ -353,15 +363,14 @@ void bench_python(const Args& a) {
   std::string py_torch;
   for (int r = 0; r < a.repeats; ++r) {
     for (const std::string& p : a.precisions) {
-      acc::model::set_fused_attention_mode("on");
+      acc::model::set_fused_attention(*model, FusedAttention::kOn);
       const Timing fused = time_train_steps(model, adam, b, a.steps, p);
-      acc::model::set_fused_attention_mode("off");
+      acc::model::set_fused_attention(*model, FusedAttention::kOff);
       const Timing composite = time_train_steps(model, adam, b, a.steps, p);
-      acc::model::set_fused_attention_mode(a.attention.c_str());
       const nlohmann::json py = run_python_reference(a, p);
       // cpp_<p>: the path the attention mode picks for this precision (what the trainer runs).
-      const bool picks_fused =
-          acc::model::use_fused_attention(torch::empty({1}, p == "bf16" ? torch::kBFloat16 : torch::kFloat));
+      const bool picks_fused = acc::model::use_fused_attention(
+          attention_mode(a), torch::empty({1}, p == "bf16" ? torch::kBFloat16 : torch::kFloat));
       const Timing& picked = picks_fused ? fused : composite;
       wall["cpp_" + p].push_back(picked.wall);
       cpu["cpp_" + p].push_back(picked.cpu);
@@ -455,7 +464,7 @@ int main(int argc, char** argv) {
   // 1 thread (bench_reference.py does the same on the Python side).
   acc::util::set_blas_threads(1);
   try {
-    acc::model::set_fused_attention_mode(a.attention.c_str());
+    attention_mode(a);  // a bad --attention fails here
     for (const std::string& p : a.precisions)
       if (p != "fp32" && p != "bf16") throw std::runtime_error("--precisions: '" + p + "' is not fp32 or bf16");
     if (a.precisions.empty()) throw std::runtime_error("--precisions: empty");

@@ -8,7 +8,7 @@
 #   --url URL       where to download clean_midi.tar.gz (curl or wget; file:// works)
 #                   default: http://hog.ee.columbia.edu/craffel/lmd/clean_midi.tar.gz
 #   --archive FILE  use an already downloaded clean_midi.tar.gz instead
-#   --md5 HEX       expected md5 of the archive (or LAKH_MD5=...). No md5 is
+#   --md5 HEX       expected md5 of the archive (or ACCOMPANIST_LAKH_MD5=...). No md5 is
 #                   recorded here: take it from the dataset page or from a
 #                   copy you trust, pass it, and the archive is verified before
 #                   anything is extracted. Without one the computed md5 is
@@ -23,9 +23,9 @@
 #         --input data/lakh/clean_midi --output data/bass/corpus.h5
 set -euo pipefail
 
-url="${LAKH_URL:-http://hog.ee.columbia.edu/craffel/lmd/clean_midi.tar.gz}"
-md5="${LAKH_MD5:-}"
-dest="${LAKH_DEST:-data/lakh}"
+url="${ACCOMPANIST_LAKH_URL:-http://hog.ee.columbia.edu/craffel/lmd/clean_midi.tar.gz}"
+md5="${ACCOMPANIST_LAKH_MD5:-}"
+dest="${ACCOMPANIST_LAKH_DEST:-data/lakh}"
 archive=""
 keep=0
 

@@ -13,6 +13,6 @@ set -euo pipefail
 songs="${1:-2000}"
 out="${2:-data/synthetic}"
 seed="${3:-1}"
-bin="${ACC_BIN:-build/bin/accompanist}"
-[ -x "$bin" ] || { echo "error: $bin: not built (cmake --build build), or set ACC_BIN" >&2; exit 1; }
+bin="${ACCOMPANIST_BIN:-build/bin/accompanist}"
+[ -x "$bin" ] || { echo "error: $bin: not built (cmake --build build), or set ACCOMPANIST_BIN" >&2; exit 1; }
 exec "$bin" synth --songs "$songs" --out "$out" --seed "$seed"

@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
+#include <optional>
+
+#include "accompanist/util/env.h"
 
 #include "accompanist/data/corpus.h"
 #include "accompanist/util/version.h"
@@ -97,7 +100,7 @@ nlohmann::json splits_json(const PrepSummary& sum, const CorpusTally& tally, int
 }
 
 std::string scripts_dir() {
-  if (const char* env = std::getenv("ACC_SCRIPTS_DIR")) return env;
+  if (const std::optional<std::string> env = util::env_value("ACCOMPANIST_SCRIPTS_DIR")) return *env;
 #ifdef ACC_DEFAULT_SCRIPTS_DIR
   return ACC_DEFAULT_SCRIPTS_DIR;
 #else
@@ -106,7 +109,7 @@ std::string scripts_dir() {
 }
 
 std::string python() {
-  if (const char* env = std::getenv("ACC_PYTHON")) return env;
+  if (const std::optional<std::string> env = util::env_value("ACCOMPANIST_PYTHON")) return *env;
   if (::access("/usr/bin/python3", X_OK) == 0) return "/usr/bin/python3";
   return "python3";
 }
@@ -150,7 +153,7 @@ nlohmann::json prep_report(const PrepOptions& o, int threads, const PrepSummary&
 
 std::string run_histogram_plot(const std::string& report_path, const std::string& png_path) {
   const std::string script = scripts_dir() + "/plot_token_histogram.py";
-  if (!std::filesystem::exists(script)) return script + " not found (set ACC_SCRIPTS_DIR)";
+  if (!std::filesystem::exists(script)) return script + " not found (set ACCOMPANIST_SCRIPTS_DIR)";
   const std::string py = python();
   pid_t pid = ::fork();
   if (pid < 0) return "cannot start " + py;

@@ -58,8 +58,9 @@ nlohmann::json over_length_counts(const std::vector<uint64_t>& source_lengths,
 
 // Runs scripts/plot_token_histogram.py REPORT PNG with Debian's python3.
 // Returns an empty string on success, otherwise why the plot was skipped.
-// The script directory is $ACC_SCRIPTS_DIR or the source tree's scripts/; the
-// interpreter $ACC_PYTHON, /usr/bin/python3 or python3 on PATH.
+// The script directory is $ACCOMPANIST_SCRIPTS_DIR or the source tree's
+// scripts/; the interpreter $ACCOMPANIST_PYTHON, /usr/bin/python3 or python3
+// on PATH.
 std::string run_histogram_plot(const std::string& report_path, const std::string& png_path);
 
 }  // namespace acc::data::detail

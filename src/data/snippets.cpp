@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "accompanist/midi/families.h"
+#include "accompanist/midi/meter.h"
 #include "accompanist/tokenizer/vocabulary.h"
 
 namespace acc::data {
@@ -56,7 +57,7 @@ std::vector<SnippetPair> cut_windows(const std::vector<midi::Note>& source, cons
   distribute(source, &SnippetPair::source);
   distribute(target, &SnippetPair::target);
 
-  const double bars = double(config.window_beats) / 4.0;
+  const double bars = double(config.window_beats) / midi::kBeatsPerBar;
   std::vector<SnippetPair> kept;
   WindowStats local;
   local.windows = n_windows;

@@ -6,24 +6,21 @@
 #include <atomic>
 #include <filesystem>
 
+#include "accompanist/midi/meter.h"
 #include "accompanist/midi/writer.h"
 #include "accompanist/util/error.h"
 #include "accompanist/util/progress.h"
+#include "accompanist/util/splitmix64.h"
 #include "accompanist/util/thread_pool.h"
 
 namespace acc::data {
 namespace {
 
-// splitmix64: tiny, fast and identical everywhere (std:: distributions are not).
+// A splitmix64 stream: identical everywhere (std:: distributions are not).
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t next() { return util::splitmix64_next(state_); }
   int uniform(int lo, int hi) { return lo + int(next() % uint64_t(hi - lo + 1)); }  // inclusive
   double unit() { return double(next() >> 11) * 0x1.0p-53; }
   bool chance(double p) { return unit() < p; }
@@ -98,8 +95,8 @@ class SongBuilder {
     song.format = 1;
     song.ticks_per_quarter = tpq_;
     song.tempos.push_back({0, int(60e6 / info.bpm)});
-    if (rng_.chance(0.2)) song.tempos.push_back({int64_t(info.bars / 2) * 4 * tpq_, int(60e6 / (info.bpm * 1.1))});
-    song.time_signatures.push_back({0, 4, 4});
+    if (rng_.chance(0.2)) song.tempos.push_back({int64_t(info.bars / 2) * bar_ticks(), int(60e6 / (info.bpm * 1.1))});
+    song.time_signatures.push_back({0, midi::kBeatsPerBar, 4});
 
     int piano_program = rng_.uniform(0, 7), bass_program = rng_.uniform(32, 39);
     bool split_hands = rng_.chance(0.25);
@@ -135,9 +132,9 @@ class SongBuilder {
       degrees.insert(degrees.end(), more.begin(), more.end());
     }
     bool sevenths = rng_.chance(0.35);
-    int64_t span = rng_.chance(0.25) ? 2 * tpq_ : 4 * tpq_;  // chords per half bar or per bar
+    int64_t span = rng_.chance(0.25) ? bar_ticks() / 2 : bar_ticks();  // chords per half bar or per bar
     info.chord_ticks = span;
-    int64_t song_end = int64_t(info.bars) * 4 * tpq_;
+    int64_t song_end = int64_t(info.bars) * bar_ticks();
     for (int64_t t = 0, k = 0; t < song_end; t += span, ++k) {
       int d = degrees[size_t(k) % degrees.size()];
       Chord c;
@@ -166,8 +163,8 @@ class SongBuilder {
       for (int i = 0; i < n; ++i) degrees.push_back(i == 0 ? 0 : rng_.pick(usable));
     }
     const int inversion_mode = rng_.uniform(0, 3);  // 0-2: that inversion throughout; 3: a random one per chord
-    info.chord_ticks = 4 * tpq_;
-    const int64_t song_end = int64_t(info.bars) * 4 * tpq_;
+    info.chord_ticks = bar_ticks();
+    const int64_t song_end = int64_t(info.bars) * bar_ticks();
     for (int64_t t = 0, k = 0; t < song_end; t += info.chord_ticks, ++k) {
       const int d = degrees[size_t(k) % degrees.size()];
       Chord c;
@@ -224,7 +221,7 @@ class SongBuilder {
       else if (pattern == "quarter")
         for (int64_t t = 0; t < span; t += q) slots.push_back({t, std::min(span, t + q)});
       else if (pattern == "syncopated")
-        for (int64_t bar = 0; bar < span; bar += 4 * q)
+        for (int64_t bar = 0; bar < span; bar += bar_ticks())
           for (auto [a, b] : {std::pair<int64_t, int64_t>{0, 3 * e}, {3 * e, 6 * e}, {6 * e, 8 * e}})
             if (bar + a < span) slots.push_back({bar + a, std::min(span, bar + b)});
       if (pattern == "arpeggio") {
@@ -238,7 +235,7 @@ class SongBuilder {
       if (left) {
         int root = voice({c.pitch_classes[0]}, 42, 36, 47)[0];
         note(*left, root, base_velocity - 5, c.start, c.end, 0.9);
-        if (span >= 4 * q && rng_.chance(0.5)) {
+        if (span >= bar_ticks() && rng_.chance(0.5)) {
           int fifth = voice({c.pitch_classes[2]}, 42, 36, 47)[0];  // the chord's own fifth
           if (fifth != root) note(*left, fifth, base_velocity - 10, c.start + 2 * q, c.end, 0.8);
         }
@@ -252,8 +249,8 @@ class SongBuilder {
     // Sometimes the bass rests for a stretch (a break), so some windows lose it.
     int64_t rest_from = -1, rest_to = -1;
     if (rng_.chance(0.2)) {
-      rest_from = int64_t(rng_.uniform(0, info.bars - 1)) * 4 * q;
-      rest_to = rest_from + int64_t(rng_.uniform(4, 30)) * 4 * q;
+      rest_from = int64_t(rng_.uniform(0, info.bars - 1)) * bar_ticks();
+      rest_to = rest_from + int64_t(rng_.uniform(4, 30)) * bar_ticks();
     }
     const std::string& pattern = info.bass_pattern;
     for (size_t k = 0; k < chords_.size(); ++k) {
@@ -287,7 +284,7 @@ class SongBuilder {
   midi::Part drums(const SyntheticSongInfo& info) {
     midi::Part p{0, 9, 0, true, "Drums", {}};
     const int64_t e = tpq_ / 2;
-    for (int64_t t = 0; t < int64_t(info.bars) * 4 * tpq_; t += e) {
+    for (int64_t t = 0; t < int64_t(info.bars) * bar_ticks(); t += e) {
       int64_t beat = t / tpq_;
       bool on_beat = t % tpq_ == 0;
       p.notes.push_back({42, 70, t, t + e / 2});
@@ -304,6 +301,9 @@ class SongBuilder {
       return a.end < b.end;
     });
   }
+
+  // The songs are in 4/4 (midi/meter.h).
+  int64_t bar_ticks() const { return int64_t(midi::kBeatsPerBar) * tpq_; }
 
   Rng rng_;
   SynthStyle style_;

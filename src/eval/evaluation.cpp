@@ -9,11 +9,11 @@
 #include "accompanist/eval/rhythm.h"
 #include "accompanist/tokenizer/statistics.h"
 #include "accompanist/util/error.h"
+#include "accompanist/util/splitmix64.h"
 #include "accompanist/util/thread_pool.h"
 #include "accompanist/util/version.h"
 #include "eval/harmony_report.h"
 #include "eval/part_measures.h"
-#include "eval/random.h"
 #include "eval/sample_analysis.h"
 
 namespace acc::eval {
@@ -85,8 +85,7 @@ json notes_json(const std::vector<midi::Note>& notes) {
 
 // A seed for each independent random figure, derived from the user's seed.
 uint64_t derive_seed(uint64_t seed, uint64_t figure) {
-  uint64_t state = seed ^ (figure * 0xA0761D6478BD642Full);
-  return detail::splitmix64(state);
+  return util::splitmix64(seed ^ (figure * 0xA0761D6478BD642Full));
 }
 
 // Decoding and per-part measures, in parallel, stored by index.

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "accompanist/eval/harmony.h"
+#include "accompanist/util/splitmix64.h"
 #include "eval/random.h"
 
 namespace acc::eval {
@@ -40,8 +41,7 @@ json match_json(const std::vector<int>& matches) {
 }
 
 uint64_t sample_seed(uint64_t seed, size_t i) {
-  uint64_t state = seed ^ (uint64_t(i + 1) * 0xE7037ED1A0B428DBull);
-  return detail::splitmix64(state);
+  return util::splitmix64(seed ^ (uint64_t(i + 1) * 0xE7037ED1A0B428DBull));
 }
 
 }  // namespace

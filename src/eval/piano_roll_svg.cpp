@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "accompanist/midi/meter.h"
+
 namespace acc::eval {
 
 namespace {
@@ -82,7 +84,7 @@ std::string escape_html(const std::string& text) {
 
 std::string piano_roll_svg(const json& sample, int ticks_per_quarter) {
   const int64_t bars = std::max<int64_t>(sample.value("bars", int64_t(1)), 1);
-  const double bar_ticks = 4.0 * ticks_per_quarter;
+  const double bar_ticks = double(midi::kBeatsPerBar) * ticks_per_quarter;
   const double width = kLeft + double(bars) * kBarWidth + 4;
   const double lanes_top = kChordRow;
   const double height = lanes_top + 3 * kLaneHeight + 2 * kRootRow + 4;

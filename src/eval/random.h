@@ -1,26 +1,21 @@
 // The evaluation's own small random generator: xoshiro256** seeded through
-// splitmix64, with bounded draws by 128-bit multiplication. Unlike
+// splitmix64 (util/splitmix64.h), with bounded draws by 128-bit multiplication. Unlike
 // std::uniform_int_distribution its output is the same on every platform and
 // standard library, so seeded reports are reproducible everywhere.
 #pragma once
 
 #include <cstdint>
 
-namespace acc::eval::detail {
+#include "accompanist/util/splitmix64.h"
 
-inline uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+namespace acc::eval::detail {
 
 class Rng {
  public:
   // A stream for (seed, stream): different streams are independent.
   explicit Rng(uint64_t seed, uint64_t stream = 0) {
     uint64_t state = seed ^ (0xD1B54A32D192ED03ull * (stream + 1));
-    for (uint64_t& word : s_) word = splitmix64(state);
+    for (uint64_t& word : s_) word = util::splitmix64_next(state);
   }
 
   uint64_t next() {

@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "accompanist/eval/report.h"
+#include "accompanist/util/env.h"
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
 
@@ -19,10 +21,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string setting(const std::string& given, const char* env, const char* built_in) {
-  if (!given.empty()) return given;
-  if (const char* value = std::getenv(env); value && *value) return value;
-  return built_in;
+// The option when given, else the environment's default (the same variables
+// as prep's plot), else the build's.
+std::string plot_python(const ReportOptions& options) {
+  if (!options.python.empty()) return options.python;
+  return util::env_value("ACCOMPANIST_PYTHON").value_or(ACC_PLOT_PYTHON);
+}
+
+std::string plot_script(const ReportOptions& options) {
+  if (!options.script.empty()) return options.script;
+  if (const std::optional<std::string> dir = util::env_value("ACCOMPANIST_SCRIPTS_DIR"))
+    return *dir + "/plot_evaluation.py";
+  return ACC_PLOT_SCRIPT;
 }
 
 // Runs argv[0] with its arguments (no shell) and returns the exit status, or
@@ -44,15 +54,15 @@ int run_program(const std::vector<std::string>& args) {
 }
 
 bool draw_plots(const ReportFiles& files, const ReportOptions& options) {
-  const std::string python = setting(options.python, "ACC_PLOT_PYTHON", ACC_PLOT_PYTHON);
-  const std::string script = setting(options.script, "ACC_PLOT_SCRIPT", ACC_PLOT_SCRIPT);
+  const std::string python = plot_python(options);
+  const std::string script = plot_script(options);
   std::error_code ec;
   if (!fs::exists(script, ec)) {
-    spdlog::warn("plots skipped: {} not found (set ACC_PLOT_SCRIPT)", script);
+    spdlog::warn("plots skipped: {} not found (set ACCOMPANIST_SCRIPTS_DIR)", script);
     return false;
   }
   if (python.find('/') != std::string::npos && access(python.c_str(), X_OK) != 0) {
-    spdlog::warn("plots skipped: {} is not an executable Python (set ACC_PLOT_PYTHON)", python);
+    spdlog::warn("plots skipped: {} is not an executable Python (set ACCOMPANIST_PYTHON)", python);
     return false;
   }
   const int status = run_program(

@@ -4,6 +4,7 @@
 #include <bitset>
 #include <utility>
 
+#include "accompanist/midi/meter.h"
 #include "accompanist/util/error.h"
 #include "eval/random.h"
 
@@ -19,7 +20,7 @@ void check_tpq(int ticks_per_quarter) {
 
 NotePosition note_position(int64_t onset, int ticks_per_quarter) {
   check_tpq(ticks_per_quarter);
-  const int64_t bar_ticks = int64_t(4) * ticks_per_quarter;
+  const int64_t bar_ticks = int64_t(midi::kBeatsPerBar) * ticks_per_quarter;
   NotePosition p;
   p.bar = onset / bar_ticks;
   p.position = int(8 * (onset % bar_ticks) / ticks_per_quarter);

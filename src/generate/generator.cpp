@@ -19,21 +19,24 @@ struct Generator::GrammarTables {
   tokenizer::Grammar grammar;
 };
 
+int64_t token_limit(const model::ModelConfig& model, const tokenizer::Tokenizer& tokenizer, int64_t max_tokens,
+                    const std::string& model_name) {
+  ACC_CHECK(size_t(model.vocab_size) >= tokenizer.vocab_size(), model_name,
+            fmt::format("the model's vocabulary ({}) is smaller than the tokenizer's ({})", model.vocab_size,
+                        tokenizer.vocab_size()));
+  ACC_CHECK(max_tokens >= 0, "generation", "max tokens must be >= 0");
+  return max_tokens == 0 ? model.max_len : std::min(max_tokens, model.max_len);
+}
+
 Generator::Generator(model::Seq2SeqTransformer model, const tokenizer::Tokenizer& tokenizer, GenerationOptions options)
     : model_(std::move(model)), tokenizer_(tokenizer), options_(options) {
   options_.sampling.validate();
   const model::ModelConfig& c = model_->config();
-  ACC_CHECK(size_t(c.vocab_size) >= tokenizer.vocab_size(), "generation",
-            fmt::format("the model's vocabulary ({}) is smaller than the tokenizer's ({})", c.vocab_size,
-                        tokenizer.vocab_size()));
-  ACC_CHECK(options_.max_tokens >= 0, "generation", "max tokens must be >= 0");
+  max_tokens_ = token_limit(c, tokenizer, options_.max_tokens);
   ACC_CHECK(options_.prime >= 0, "generation", "prime must be >= 0");
   ACC_CHECK(options_.batch_size > 0, "generation", "batch size must be > 0");
   ACC_CHECK(options_.max_notes_per_onset == 0 || options_.grammar_mask, "generation",
             "a limit of notes per onset needs the grammar mask");
-  // The decoder reads at most max_len positions: BOS plus max_len - 1 tokens
-  // fed back, so max_len tokens can be sampled.
-  max_tokens_ = options_.max_tokens == 0 ? c.max_len : std::min(options_.max_tokens, c.max_len);
   // PAD, BOS and MASK never belong in an output, nor ids the tokenizer cannot decode.
   always_allowed_.assign(size_t(c.vocab_size), 0);
   for (size_t id = 0; id < tokenizer.vocab_size(); ++id) always_allowed_[id] = 1;
@@ -134,7 +137,8 @@ void Generator::generate_batch(const std::vector<GenerationRequest>& requests, s
   torch::Tensor memory;          // [B', S, d] its encoder output (the encoder runs once either way)
   torch::Tensor tokens = torch::full({batch}, model::kBos, long_options).to(device);  // [B']
   if (options_.use_cache)
-    decoder = std::make_unique<model::IncrementalDecoder>(model_, source, max_tokens_, source_bars, source_chords);
+    decoder = std::make_unique<model::IncrementalDecoder>(model_, source, max_tokens_, source_bars, source_chords,
+                                                          options_.precision);
   else {
     history = tokens.view({batch, 1});
     if (aligned) history_bars = torch::zeros({batch, 1}, long_options).to(device);

@@ -170,9 +170,7 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
   const std::string source_family = split_direction(direction, &target_family);
 
   model::Seq2SeqTransformer model = model::load_model(o.checkpoint);
-  ACC_CHECK(size_t(model->config().vocab_size) >= tok.vocab_size(), o.checkpoint,
-            fmt::format("the model's vocabulary ({}) is smaller than its tokenizer's ({})", model->config().vocab_size,
-                        tok.vocab_size()));
+  const int64_t max_tokens = token_limit(model->config(), tok, generation.max_tokens, o.checkpoint);
 
   // Read every input before writing anything.
   std::vector<GenerationRequest> requests;
@@ -215,11 +213,11 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
     ACC_CHECK(!requests.empty(), o.midi, "the source part has no notes in the REMI pitch range 21..108");
   }
 
-  spdlog::info(
-      "generate: {} {} from {}, {}{}{}, up to {} tokens each", requests.size(), from_midi ? "windows" : "samples",
-      from_midi ? o.midi : o.corpus + ":" + o.split, generation.sampling.describe(),
-      generation.prime > 0 ? fmt::format(", prime {}", generation.prime) : std::string(), describe_mask(generation),
-      generation.max_tokens > 0 ? std::min(generation.max_tokens, model->config().max_len) : model->config().max_len);
+  spdlog::info("generate: {} {} from {}, {}{}{}, up to {} tokens each", requests.size(),
+               from_midi ? "windows" : "samples", from_midi ? o.midi : o.corpus + ":" + o.split,
+               generation.sampling.describe(),
+               generation.prime > 0 ? fmt::format(", prime {}", generation.prime) : std::string(),
+               describe_mask(generation), max_tokens);
   Generator generator(model, tok, generation);
   GenerateRunSummary summary;
   const auto results = generate_with_progress(generator, requests, o.progress, &summary.seconds);

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "accompanist/util/error.h"
+#include "accompanist/util/splitmix64.h"
 
 namespace acc::generate {
 
@@ -32,15 +33,9 @@ std::string SamplingOptions::describe() const {
 }
 
 uint64_t derive_seed(uint64_t seed, uint64_t stream) {
-  // splitmix64 of the pair: nearby seeds and streams give unrelated states.
-  uint64_t z = seed * 0x9E3779B97F4A7C15ULL + stream + 0x632BE59BD9B4E019ULL;
-  for (int i = 0; i < 2; ++i) {
-    z += 0x9E3779B97F4A7C15ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-  }
-  return z;
+  // splitmix64 of the pair, twice: nearby seeds and streams give unrelated states.
+  const uint64_t z = seed * util::kSplitmix64Gamma + stream + 0x632BE59BD9B4E019ULL;
+  return util::splitmix64(util::splitmix64(z));
 }
 
 Sampler::Sampler(SamplingOptions options, uint64_t seed) : options_(options), rng_(seed) {

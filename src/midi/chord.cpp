@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "accompanist/midi/meter.h"
 #include "accompanist/util/error.h"
 
 namespace acc::midi {
@@ -59,7 +60,7 @@ std::string chord_name(const Chord& chord) {
 std::vector<BarChroma> bar_chromas(const std::vector<midi::Note>& notes, int ticks_per_quarter, int64_t num_bars) {
   ACC_CHECK(ticks_per_quarter >= 1, "ticks per quarter", "not positive");
   ACC_CHECK(num_bars >= 0, "bars", "negative count");
-  const int64_t bar_ticks = int64_t(4) * ticks_per_quarter;
+  const int64_t bar_ticks = int64_t(kBeatsPerBar) * ticks_per_quarter;
   std::vector<BarChroma> chroma(size_t(num_bars), BarChroma{});
   for (const midi::Note& note : notes) {
     const int64_t start = std::max<int64_t>(note.start, 0);

@@ -68,7 +68,7 @@ torch::Tensor MultiHeadAttentionImpl::finish(torch::Tensor scores, const torch::
 
 torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& memory,
                                               const torch::Tensor& mask, const torch::Tensor& bar_distance) {
-  if (options_.relative() != RelativeMode::kNone && use_fused_attention(query)) {
+  if (options_.relative() != RelativeMode::kNone && use_fused_attention(options_.fused(), query)) {
     // Self-attention in query blocks (fused_relative_attention.h): the same result, no L x (L+1) skew copies.
     torch::Tensor qh = split_heads(q(query)) * scale_;
     return o(merge_heads(fused_relative_attention(qh, split_heads(k(memory)), split_heads(v(memory)), rel, mask,
@@ -146,6 +146,12 @@ torch::Tensor MultiHeadAttentionImpl::attend_cached(const torch::Tensor& x, cons
   add_bar_bias(scores, bar_distance);
   scores.masked_fill_(mask.defined() ? mask : cache.key_pad, kMasked);
   return finish(std::move(scores), cache.v);
+}
+
+void set_fused_attention(torch::nn::Module& module, FusedAttention mode) {
+  if (auto* attention = module.as<MultiHeadAttentionImpl>()) attention->set_fused(mode);
+  for (const auto& child : module.modules(/*include_self=*/false))
+    if (auto* attention = child->as<MultiHeadAttentionImpl>()) attention->set_fused(mode);
 }
 
 }  // namespace acc::model

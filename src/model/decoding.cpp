@@ -6,7 +6,8 @@
 namespace acc::model {
 
 IncrementalDecoder::IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity,
-                                       const torch::Tensor& source_bars, const torch::Tensor& source_chords)
+                                       const torch::Tensor& source_bars, const torch::Tensor& source_chords,
+                                       const std::string& precision)
     : model_(std::move(model)), source_bars_(source_bars) {
   torch::NoGradGuard no_grad;
   const ModelConfig& c = model_->config();
@@ -18,7 +19,7 @@ IncrementalDecoder::IncrementalDecoder(Seq2SeqTransformer model, const torch::Te
     // (a 600-token part, Table 1 model, Xeon with AMX): every step casts the
     // growing key/value caches, and single-row products gain nothing.
     const torch::Device device = source.device();
-    AutocastScope autocast(device, resolve_precision(requested_inference_precision(), device));
+    AutocastScope autocast(device, resolve_precision(precision, device));
     memory_ = model_->encode(source, source_bars, source_chords).to(torch::kFloat);  // [B, S, d]
   }
   key_pad_ = source.eq(kPad);  // [B, S]

@@ -9,16 +9,15 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
-#include <cstring>
 #include <limits>
 #include <mutex>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "accompanist/util/env.h"
 #include "accompanist/util/error.h"
+#include "accompanist/util/splitmix64.h"
 
 namespace acc::model {
 namespace {
@@ -78,12 +77,7 @@ at::Tensor table_to_rel(const at::Tensor& dtable, const at::Tensor& rel, int64_t
 // mt19937 on CPU builds without MKL: measured at ~4.5 ns per element, a
 // quarter of a Table 1 training step. The seed comes from LibTorch's default
 // generator, so torch::manual_seed and the checkpointed RNG state govern it.
-uint64_t splitmix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+using util::splitmix64;
 
 struct DropoutDraw {
   uint64_t seed = 0;
@@ -342,21 +336,6 @@ struct FusedRelativeAttention : public torch::autograd::Function<FusedRelativeAt
   }
 };
 
-int mode_from_text(const char* text) {
-  if (std::strcmp(text, "auto") == 0) return 0;
-  if (std::strcmp(text, "on") == 0) return 1;
-  if (std::strcmp(text, "off") == 0) return 2;
-  throw Error("fused attention", std::string("'") + text + "' is not auto, on or off");
-}
-
-std::atomic<int>& mode() {
-  static std::atomic<int> m{[] {
-    const char* env = std::getenv("ACCOMPANIST_FUSED_ATTENTION");
-    return env && *env ? mode_from_text(env) : 0;
-  }()};
-  return m;
-}
-
 }  // namespace
 
 at::Tensor fused_relative_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
@@ -385,22 +364,37 @@ at::Tensor fast_dropout(const at::Tensor& x, double p, bool training) {
   return x * scale;
 }
 
-void set_fused_attention_mode(const char* text) {
-  mode().store(mode_from_text(text));
+FusedAttention parse_fused_attention(const std::string& text) {
+  if (text == "auto") return FusedAttention::kAuto;
+  if (text == "on") return FusedAttention::kOn;
+  if (text == "off") return FusedAttention::kOff;
+  throw Error("fused attention", "'" + text + "' is not auto, on or off");
 }
 
-const char* fused_attention_mode() {
-  static const char* names[] = {"auto", "on", "off"};
-  return names[mode().load()];
+const char* fused_attention_name(FusedAttention mode) {
+  switch (mode) {
+    case FusedAttention::kAuto:
+      return "auto";
+    case FusedAttention::kOn:
+      return "on";
+    case FusedAttention::kOff:
+      return "off";
+  }
+  return "auto";
 }
 
-bool use_fused_attention(const at::Tensor& q) {
-  const int m = mode().load();
+FusedAttention default_fused_attention() {
+  const std::optional<std::string> env = util::env_value("ACCOMPANIST_FUSED_ATTENTION");
+  return env ? parse_fused_attention(*env) : FusedAttention::kAuto;
+}
+
+bool use_fused_attention(FusedAttention mode, const at::Tensor& q) {
   // auto: fp32 (and double) on CPU. In bf16 the composite path measured faster
   // (0.75 vs 0.87 CPU s per Table 1 step at L 512 x 2 on a Xeon with AMX):
   // LibTorch's vectorised bf16 element-wise kernels beat this file's scalar
   // bf16 conversions, which outweighs the skipped causal blocks.
-  return m == 1 || (m == 0 && q.device().is_cpu() && q.scalar_type() != at::kBFloat16);
+  return mode == FusedAttention::kOn ||
+         (mode == FusedAttention::kAuto && q.device().is_cpu() && q.scalar_type() != at::kBFloat16);
 }
 
 }  // namespace acc::model

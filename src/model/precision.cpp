@@ -3,9 +3,8 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
-#include <cstdlib>
-
 #include "accompanist/util/cpu_features.h"
+#include "accompanist/util/env.h"
 #include "accompanist/util/error.h"
 
 namespace acc::model {
@@ -17,9 +16,8 @@ std::string resolve_precision(const std::string& requested, const c10::Device& d
   return util::cpu_has_native_bf16() ? "bf16" : "fp32";
 }
 
-std::string requested_inference_precision() {
-  const char* env = std::getenv("ACCOMPANIST_PRECISION");
-  return env && *env ? std::string(env) : std::string("auto");
+std::string default_inference_precision() {
+  return util::env_value("ACCOMPANIST_PRECISION").value_or("auto");
 }
 
 std::string precision_reason(const c10::Device& device) {

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "accompanist/model/fused_relative_attention.h"
+#include "accompanist/model/fused_relative_attention.h"  // fast_dropout: at::dropout with a faster mask
 #include "accompanist/util/error.h"
 
 namespace acc::model {
@@ -27,10 +27,6 @@ torch::nn::LayerNorm layer_norm(int64_t d) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-5));
 }
 
-torch::Tensor maybe_dropout(const torch::Tensor& x, double p, bool training) {
-  return fast_dropout(x, p, training);  // at::dropout with a faster mask (fused_relative_attention.h)
-}
-
 }  // namespace
 
 FeedForwardImpl::FeedForwardImpl(int64_t d_model, int64_t ff) {
@@ -50,8 +46,8 @@ EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : dropout_(c.dropout) {
 }
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
-  torch::Tensor h = norm1(x + maybe_dropout(self_attn(x, x, mask), dropout_, is_training()));
-  return norm2(h + maybe_dropout(ffn(h), dropout_, is_training()));
+  torch::Tensor h = norm1(x + fast_dropout(self_attn(x, x, mask), dropout_, is_training()));
+  return norm2(h + fast_dropout(ffn(h), dropout_, is_training()));
 }
 
 DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) : dropout_(c.dropout) {
@@ -64,7 +60,7 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) : dropout_(c.dropout) {
 }
 
 torch::Tensor DecoderLayerImpl::drop(const torch::Tensor& x) const {
-  return maybe_dropout(x, dropout_, is_training());
+  return fast_dropout(x, dropout_, is_training());
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& self_mask,
@@ -158,7 +154,7 @@ torch::Tensor Seq2SeqTransformerImpl::embed(torch::nn::Embedding table, const to
     x = x + chord_table(chords.clamp(0, kChordIds - 1));  // [B, L, d]
   }
   x = x * std::sqrt(static_cast<double>(config_.d_model)) + positions(offset, tokens.size(1), w.options());
-  return maybe_dropout(x, config_.dropout, is_training());
+  return fast_dropout(x, config_.dropout, is_training());
 }
 
 torch::Tensor Seq2SeqTransformerImpl::causal_mask(int64_t length, const torch::Device& device) {

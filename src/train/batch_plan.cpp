@@ -5,6 +5,7 @@
 #include <random>
 
 #include "accompanist/util/error.h"
+#include "accompanist/util/splitmix64.h"
 
 namespace acc::train {
 namespace {
@@ -34,10 +35,7 @@ constexpr int64_t kGroupChunkBatches = 32;  // length grouping sorts within chun
 }  // namespace
 
 uint64_t mix_seed(uint64_t a, uint64_t b) {
-  uint64_t z = a + 0x9e3779b97f4a7c15ULL * (b + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return util::splitmix64_mix(a + util::kSplitmix64Gamma * (b + 1));
 }
 
 BatchPlan::BatchPlan(std::vector<uint32_t> lengths, int64_t global_batch, uint64_t seed, bool group_by_length)

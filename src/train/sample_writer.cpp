@@ -10,6 +10,7 @@
 #include "accompanist/model/batch.h"
 #include "accompanist/model/config.h"
 #include "accompanist/model/decoding.h"
+#include "accompanist/model/precision.h"
 #include "accompanist/util/file.h"
 
 namespace acc::train {
@@ -35,9 +36,11 @@ void write_training_samples(model::Seq2SeqTransformer& model, const std::vector<
                                          chorded ? &chords : nullptr);
   const int64_t steps = std::min<int64_t>(max_tokens, max_len);
   const bool bars = batch.source_bars.defined();
-  model::IncrementalDecoder decoder(model, batch.source.to(device), steps,
-                                    bars ? batch.source_bars.to(device) : torch::Tensor(),
-                                    chorded ? batch.source_chords.to(device) : torch::Tensor());
+  // The precision `accompanist generate` decodes in by default, so that the
+  // samples preview it (train.precision is the training step's).
+  model::IncrementalDecoder decoder(
+      model, batch.source.to(device), steps, bars ? batch.source_bars.to(device) : torch::Tensor(),
+      chorded ? batch.source_chords.to(device) : torch::Tensor(), model::default_inference_precision());
   const int64_t n = int64_t(examples.size());
   std::vector<std::vector<int64_t>> generated(static_cast<size_t>(n));
   std::vector<bool> done(static_cast<size_t>(n), false);

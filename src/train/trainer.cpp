@@ -375,13 +375,10 @@ class Trainer {
     return std::sqrt(sq.item<double>());  // one host sync, not one per parameter
   }
 
+  // Through the options' base class: only the construction above branches on
+  // train.optimizer.
   void set_learning_rate(double lr) {
-    for (auto& group : optimizer_->param_groups()) {
-      if (cfg_.train.optimizer == "adamw")
-        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-      else
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    }
+    for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
   }
 
   void accumulate(IntervalStats& s, const StepResult& r, const StepData& data) {

@@ -1,7 +1,8 @@
 #include "accompanist/util/cpu_features.h"
 
-#include <cstdlib>
-#include <cstring>
+#include <optional>
+
+#include "accompanist/util/env.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -28,7 +29,7 @@ CpuFeatures cpu_features() {
 }
 
 bool cpu_has_native_bf16() {
-  if (const char* env = std::getenv("ACCOMPANIST_NATIVE_BF16"); env && *env) return std::strcmp(env, "0") != 0;
+  if (const std::optional<std::string> env = env_value("ACCOMPANIST_NATIVE_BF16")) return *env != "0";
   const CpuFeatures f = cpu_features();
   return f.avx512_bf16 || f.amx_bf16;
 }

@@ -2,8 +2,10 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-#include <cstdlib>
+#include <optional>
 #include <string>
+
+#include "accompanist/util/env.h"
 
 namespace acc::util {
 
@@ -14,8 +16,8 @@ void init_logging(int rank, int world) {
   spdlog::set_default_logger(logger);
   std::string prefix = world > 1 ? "[rank " + std::to_string(rank) + "/" + std::to_string(world) + "] " : "";
   spdlog::set_pattern("[%H:%M:%S.%e] " + prefix + "[%^%l%$] %v");
-  const char* level = std::getenv("ACC_LOG_LEVEL");
-  spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::info);
+  const std::optional<std::string> level = env_value("ACCOMPANIST_LOG_LEVEL");
+  spdlog::set_level(level ? spdlog::level::from_str(*level) : spdlog::level::info);
 }
 
 }  // namespace acc::util

@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
+
+#include "accompanist/util/env.h"
 
 namespace acc::util {
 
@@ -15,10 +16,10 @@ namespace {
 
 Progress::Mode resolve_mode(const Progress::Options& o) {
   if (o.mode != Progress::Mode::Auto) return o.mode;
-  if (const char* env = std::getenv("ACC_PROGRESS")) {
-    if (std::strcmp(env, "bar") == 0) return Progress::Mode::Bar;
-    if (std::strcmp(env, "lines") == 0) return Progress::Mode::Lines;
-    if (std::strcmp(env, "off") == 0) return Progress::Mode::Off;
+  if (const std::optional<std::string> env = env_value("ACCOMPANIST_PROGRESS")) {
+    if (*env == "bar") return Progress::Mode::Bar;
+    if (*env == "lines") return Progress::Mode::Lines;
+    if (*env == "off") return Progress::Mode::Off;
   }
   return isatty(fileno(o.out)) ? Progress::Mode::Bar : Progress::Mode::Lines;
 }

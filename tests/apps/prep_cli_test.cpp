@@ -1,7 +1,7 @@
 // `accompanist prep` and `accompanist synth` as a user runs them: exit codes,
 // one-line errors, broken inputs, and interruption (SIGTERM, SIGINT and
 // SIGKILL at known points of a run, sent by prep itself through the test hook
-// ACC_PREP_TEST_SIGNAL, leave nothing at the output path or a whole corpus).
+// ACCOMPANIST_PREP_TEST_SIGNAL, leave nothing at the output path or a whole corpus).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -100,7 +100,7 @@ class PrepCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     scratch_ = new Scratch();
-    // The interruption tests stop prep at known points (ACC_PREP_TEST_SIGNAL),
+    // The interruption tests stop prep at known points (ACCOMPANIST_PREP_TEST_SIGNAL),
     // so the input need not be big.
     Result r = run({"synth", "--songs", "40", "--out", (*scratch_ / "songs").string(), "--seed", "5", "--no-progress"},
                    *scratch_ / "synth");
@@ -175,16 +175,16 @@ enum class Left {
   Everything,  // the signal came after the last cancel check: the run completes
 };
 
-// Runs prep with ACC_PREP_TEST_SIGNAL=hook (it sends itself a signal at a
+// Runs prep with ACCOMPANIST_PREP_TEST_SIGNAL=hook (it sends itself a signal at a
 // known point, see src/apps/accompanist/commands/prep.cpp) and checks its exit
 // and everything left at the output path.
 void interrupt_run(const fs::path& songs, const std::string& hook, int expected_rc, Left left) {
-  SCOPED_TRACE("ACC_PREP_TEST_SIGNAL=" + hook);
+  SCOPED_TRACE("ACCOMPANIST_PREP_TEST_SIGNAL=" + hook);
   Scratch s;
   const fs::path dir = s / "out", out = dir / "corpus.h5";
   Result r = run({"prep", "--config", kConfig, "--input", songs.string(), "--output", out.string(), "--set",
                   "threads=1", "--set", "bpe.vocab_size=300", "--no-plot", "--no-progress"},
-                 s / "prep", {{"ACC_PREP_TEST_SIGNAL", hook}});
+                 s / "prep", {{"ACCOMPANIST_PREP_TEST_SIGNAL", hook}});
   ASSERT_EQ(r.rc, expected_rc) << r.err;
   if (expected_rc == 1) {  // the last line
     const std::string last = "error: prep: interrupted\n";
@@ -231,9 +231,9 @@ TEST_F(PrepCli, BadTestHookIsAOneLineError) {
   for (const char* hook : {"read", "reading:1:TERM", "read:x:TERM", "read:1:HUP"}) {
     Result r = run({"prep", "--config", kConfig, "--input", (*scratch_ / "songs").string(), "--output",
                     (s / "c.h5").string(), "--no-plot"},
-                   s / "prep", {{"ACC_PREP_TEST_SIGNAL", hook}});
+                   s / "prep", {{"ACCOMPANIST_PREP_TEST_SIGNAL", hook}});
     EXPECT_EQ(r.rc, 1) << hook;
-    EXPECT_EQ(r.err.rfind("error: ACC_PREP_TEST_SIGNAL=", 0), 0u) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ACCOMPANIST_PREP_TEST_SIGNAL=", 0), 0u) << r.err;
     EXPECT_FALSE(fs::exists(s / "c.h5"));
   }
 }

@@ -10,7 +10,7 @@
 namespace acc::data::testing {
 
 // A fresh directory under the system temp dir, removed when the object dies
-// (set ACC_KEEP_TEST_DIRS=1 to keep it for inspection).
+// (set ACCOMPANIST_KEEP_TEST_DIRS=1 to keep it for inspection).
 class ScratchDir {
  public:
   explicit ScratchDir(const std::string& tag) {
@@ -21,7 +21,7 @@ class ScratchDir {
     std::filesystem::create_directories(path_);
   }
   ~ScratchDir() {
-    if (!std::getenv("ACC_KEEP_TEST_DIRS")) {
+    if (!std::getenv("ACCOMPANIST_KEEP_TEST_DIRS")) {
       std::error_code ec;
       std::filesystem::remove_all(path_, ec);
     }

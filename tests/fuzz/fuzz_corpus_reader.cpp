@@ -50,11 +50,11 @@
 //
 // Seeds (tests/fuzz/seeds/corpus/*.h5) are written by this binary with the
 // corpus writer:
-//   ACC_FUZZ_WRITE_SEEDS=tests/fuzz/seeds/corpus build-fuzz/bin/fuzz_corpus_reader
-// ACC_FUZZ_VERBOSE=1 prints what happened to each input (accepted with how
+//   ACCOMPANIST_FUZZ_WRITE_SEEDS=tests/fuzz/seeds/corpus build-fuzz/bin/fuzz_corpus_reader
+// ACCOMPANIST_FUZZ_VERBOSE=1 prints what happened to each input (accepted with how
 // many pairs, skipped, or the acc::Error), e.g. to check that the seeds are
 // accepted:
-//   ACC_FUZZ_VERBOSE=1 build-fuzz/bin/fuzz_corpus_reader tests/fuzz/seeds/corpus/*.h5
+//   ACCOMPANIST_FUZZ_VERBOSE=1 build-fuzz/bin/fuzz_corpus_reader tests/fuzz/seeds/corpus/*.h5
 #include <hdf5.h>
 #include <signal.h>
 #include <unistd.h>
@@ -254,7 +254,7 @@ extern "C" const char* __asan_default_options() {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  if (const char* dir = std::getenv("ACC_FUZZ_WRITE_SEEDS")) {
+  if (const char* dir = std::getenv("ACCOMPANIST_FUZZ_WRITE_SEEDS")) {
     try {
       write_seeds(dir);
     } catch (const acc::Error& e) {
@@ -267,7 +267,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   remove_stale_temps();
   temp_path = "/tmp/acc_fuzz_corpus_" + std::to_string(::getpid()) + ".h5";
   std::atexit(remove_temp);
-  verbose = std::getenv("ACC_FUZZ_VERBOSE") != nullptr;
+  verbose = std::getenv("ACCOMPANIST_FUZZ_VERBOSE") != nullptr;
   return 0;
 }
 

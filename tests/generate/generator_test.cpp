@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <cstdlib>
 #include <random>
 
 #include "accompanist/generate/generator.h"
@@ -14,10 +13,6 @@
 #include "accompanist/tokenizer/grammar.h"
 #include "accompanist/tokenizer/remi.h"
 #include "accompanist/util/error.h"
-
-// The exact equalities below (cache = recompute, any batch) hold in fp32; on a
-// CPU with native bf16 the incremental decoder's encoder pass would run in bf16.
-static const bool kFp32Encoder = [] { return setenv("ACCOMPANIST_PRECISION", "fp32", 1) == 0; }();
 
 namespace {
 
@@ -27,6 +22,14 @@ using acc::generate::GenerationRequest;
 using acc::generate::Generator;
 using acc::tokenizer::TokenSeq;
 namespace tk = acc::tokenizer;
+
+// The exact equalities below (cache = recompute, any batch) hold in fp32; on a
+// CPU with native bf16, auto would run the cached path's encoder pass in bf16.
+GenerationOptions fp32_options() {
+  GenerationOptions o;
+  o.precision = "fp32";
+  return o;
+}
 
 // A few merges so that BPE ids are exercised: (Bar, Position_0), (Pitch_60, Velocity_79), and one over it.
 tk::Tokenizer test_tokenizer() {
@@ -106,7 +109,7 @@ TEST(Generator, CachedBatchedGreedyEqualsFullRecompute) {
   const tk::Tokenizer tok = test_tokenizer();
   auto model = random_model(int64_t(tok.vocab_size()) + 3, 1);  // model vocabulary larger than the tokenizer's
   const auto reqs = requests(tok, 5, 1);
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.temperature = 0;
   o.max_tokens = 30;
   o.batch_size = 3;              // a full batch and a partial one
@@ -133,7 +136,7 @@ TEST(Generator, SamplingWithRowsFinishingAtDifferentStepsMatchesRecompute) {
     model->out_proj->bias[acc::model::kEos] += 5.0;  // EOS now and then: rows leave the batch early
   }
   const auto reqs = requests(tok, 12, 2);
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.temperature = 1.0;
   o.sampling.top_k = 20;
   o.max_tokens = 40;
@@ -161,7 +164,7 @@ TEST(Generator, ReproducibleAndIndependentOfTheBatch) {
   const tk::Tokenizer tok = test_tokenizer();
   auto model = random_model(int64_t(tok.vocab_size()), 3);
   const auto reqs = requests(tok, 6, 3);
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.top_p = 0.9;
   o.max_tokens = 25;
   o.seed = 11;
@@ -187,7 +190,7 @@ TEST(Generator, GrammarMaskGivesNoGrammarErrorsFromARandomModel) {
   const tk::Tokenizer tok = test_tokenizer();
   auto model = random_model(int64_t(tok.vocab_size()), 4, 64);
   const auto reqs = requests(tok, 8, 4);
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.temperature = 1.0;
   o.max_tokens = 64;
   o.grammar_mask = true;
@@ -231,7 +234,7 @@ TEST(Generator, PrimingForcesTheReferenceStart) {
   auto reqs = requests(tok, 4, 5);
   reqs[3].prime.resize(4);  // shorter than --prime: all of it is used
   for (bool mask : {false, true}) {
-    GenerationOptions o;
+    GenerationOptions o = fp32_options();
     o.sampling.top_k = 3;
     o.prime = 10;
     o.max_tokens = 50;
@@ -254,7 +257,7 @@ TEST(Generator, LimitsAndBadInput) {
   const tk::Tokenizer tok = test_tokenizer();
   auto model = random_model(int64_t(tok.vocab_size()), 6, 20);
   auto reqs = requests(tok, 2, 6);
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.temperature = 0;
   o.max_tokens = 1000;  // capped at max_len
   Generator gen(model, tok, o);
@@ -268,6 +271,23 @@ TEST(Generator, LimitsAndBadInput) {
   EXPECT_THROW(gen.generate(reqs), acc::Error);
   auto small = random_model(100, 7);
   EXPECT_THROW(Generator(small, tok, o), acc::Error);  // vocabulary smaller than the tokenizer's
+}
+
+// The one token-limit rule of the generator and the generate run.
+TEST(Generator, TokenLimit) {
+  const tk::Tokenizer tok = test_tokenizer();
+  const acc::model::ModelConfig c = random_model(int64_t(tok.vocab_size()), 6, 20)->config();
+  EXPECT_EQ(acc::generate::token_limit(c, tok, 0), 20);  // 0: the model's max_len
+  EXPECT_EQ(acc::generate::token_limit(c, tok, 7), 7);
+  EXPECT_EQ(acc::generate::token_limit(c, tok, 1000), 20);
+  EXPECT_THROW(acc::generate::token_limit(c, tok, -1), acc::Error);
+  const acc::model::ModelConfig small = random_model(100, 7)->config();
+  try {
+    acc::generate::token_limit(small, tok, 0, "run/ckpt");
+    ADD_FAILURE() << "a vocabulary smaller than the tokenizer's was accepted";
+  } catch (const acc::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("run/ckpt: the model's vocabulary (100) is smaller", 0), 0u) << e.what();
+  }
 }
 
 int64_t count_bars(const tk::Tokenizer& tok, const TokenSeq& ids) {
@@ -290,7 +310,7 @@ TEST(Generator, NeverOpensMoreBarsThanTheSource) {
   }
   const auto reqs = requests(tok, 8, 8);
   const tk::Grammar grammar(tok.bpe());
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.temperature = 1.0;
   o.max_tokens = 64;
   o.bars_within_source = false;
@@ -326,7 +346,7 @@ TEST(Generator, BarAlignedModelCachedEqualsRecompute) {
     model->out_proj->bias[tk::kBar] += 2.0;  // several bars in 40 tokens
   }
   const auto reqs = requests(tok, 6, 9);
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.temperature = 1.0;
   o.max_tokens = 40;
   o.batch_size = 6;
@@ -354,7 +374,7 @@ TEST(Generator, DoesNotEndBeforeTheSourceDoes) {
     model->out_proj->bias[tk::kBar] += 3.0;
   }
   const auto reqs = requests(tok, 8, 10);
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.temperature = 1.0;
   o.max_tokens = 64;
   o.end_with_source = false;
@@ -403,7 +423,7 @@ TEST(Generator, OneNotePerOnsetFromAModelThatStacks) {
   // A prime that ends on a two-note chord.
   reqs[0].prime = tok.encode({{45, 90, 0, 192}, {40, 90, 384, 576}, {47, 90, 384, 576}}, 384);
   ASSERT_EQ(max_notes_at_an_onset(tok, reqs[0].prime), 2);
-  GenerationOptions o;
+  GenerationOptions o = fp32_options();
   o.sampling.temperature = 1.0;
   o.max_tokens = 64;
   o.grammar_mask = true;

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <set>
@@ -20,10 +19,6 @@
 
 namespace acc::model {
 namespace {
-
-// Incremental = full forward holds in fp32; on a CPU with native bf16 the
-// incremental decoder's encoder would otherwise run in bf16 (precision.h).
-const bool kFp32Encoder = [] { return setenv("ACCOMPANIST_PRECISION", "fp32", 1) == 0; }();
 
 using testing::random_pairs;
 using testing::random_tokens;
@@ -292,7 +287,9 @@ TEST(BarAlignmentModel, IncrementalDecodingEqualsTheFullForward) {
   ASSERT_GT(b.target_bars.max().item<int64_t>(), 2);  // bars past max_bars and past the bias distance occur
   torch::NoGradGuard no_grad;
   torch::Tensor full = model(b.source, b.decoder_input, BarIndices{b.source_bars, b.target_bars});  // [B, T, V]
-  IncrementalDecoder decoder(model, b.source, 4, b.source_bars);
+  // fp32: incremental = full forward holds in fp32 (auto would run the encoder
+  // pass in bf16 on a CPU with native bf16, precision.h).
+  IncrementalDecoder decoder(model, b.source, 4, b.source_bars, {}, "fp32");
   const int64_t T = b.decoder_input.size(1);
   double worst = 0.0;
   for (int64_t t = 0; t < 6; ++t) {

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -19,9 +18,6 @@
 
 namespace acc::model {
 namespace {
-
-// Incremental = full forward holds in fp32 (see bar_alignment_test.cpp).
-const bool kFp32Encoder = [] { return setenv("ACCOMPANIST_PRECISION", "fp32", 1) == 0; }();
 
 using testing::random_pairs;
 using testing::random_tokens;
@@ -192,7 +188,8 @@ TEST(ChordConditioningModel, IncrementalDecodingEqualsTheFullForward) {
   Batch b = make_batch(src, tgt, c.max_len, c.vocab_size, &counts, &chords);
   torch::NoGradGuard no_grad;
   torch::Tensor full = model(b.source, b.decoder_input, batch_bar_indices(b, torch::kCPU));  // [B, T, V]
-  IncrementalDecoder decoder(model, b.source, 4, b.source_bars, b.source_chords);
+  // fp32: incremental = full forward holds in fp32 (see bar_alignment_test.cpp).
+  IncrementalDecoder decoder(model, b.source, 4, b.source_bars, b.source_chords, "fp32");
   const int64_t T = b.decoder_input.size(1);
   double worst = 0.0;
   for (int64_t t = 0; t < 6; ++t) {
@@ -218,7 +215,7 @@ TEST(ChordConditioningModel, IncrementalDecodingEqualsTheFullForward) {
   RecordProperty("max_abs_diff", std::to_string(worst));
   EXPECT_LT(worst, 1e-4);
   // The decoder needs the chord of each step.
-  IncrementalDecoder again(model, b.source, 4, b.source_bars, b.source_chords);
+  IncrementalDecoder again(model, b.source, 4, b.source_bars, b.source_chords, "fp32");
   EXPECT_THROW(again.step(b.decoder_input.select(1, 0), b.target_bars.select(1, 0)), acc::Error);
 }
 

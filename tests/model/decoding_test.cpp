@@ -1,17 +1,12 @@
 // Incremental decoding with the key/value cache against the full forward pass.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <random>
 
 #include "accompanist/model/batch.h"
 #include "accompanist/model/decoding.h"
 #include "accompanist/util/error.h"
 #include "model/model_test_util.h"
-
-// Incremental = full forward to 1e-4 holds in fp32; on a CPU with native
-// bf16 the decoder's encoder pass would run in bf16.
-static const bool kFp32Encoder = [] { return setenv("ACCOMPANIST_PRECISION", "fp32", 1) == 0; }();
 
 namespace acc::model {
 namespace {
@@ -41,7 +36,9 @@ TEST(IncrementalDecoder, EqualsTheFullForwardAtEveryStep) {
     full = model(b.source, b.decoder_input);  // [B, T, V]
   }
   // A small planned capacity forces the cache to grow along the way.
-  IncrementalDecoder decoder(model, b.source, 3);
+  // fp32: incremental = full forward to 1e-4 holds in fp32 (auto would run the
+  // encoder pass in bf16 on a CPU with native bf16).
+  IncrementalDecoder decoder(model, b.source, 3, {}, {}, "fp32");
   double worst = 0.0;
   for (int64_t t = 0; t < T; ++t) {
     torch::Tensor step = decoder.step(b.decoder_input.select(1, t));  // [B, V]
@@ -71,7 +68,7 @@ TEST(IncrementalDecoder, PaddedTargetsAndRowSelection) {
     torch::NoGradGuard no_grad;
     full = model(b.source, b.decoder_input);
   }
-  IncrementalDecoder decoder(model, b.source);
+  IncrementalDecoder decoder(model, b.source, 0, {}, {}, "fp32");
   const int64_t T = b.decoder_input.size(1);
   for (int64_t t = 0; t < 4; ++t) {
     torch::Tensor step = decoder.step(b.decoder_input.select(1, t));

@@ -171,8 +171,8 @@ TEST(FusedAttention, ModelLogitsAndGradientsMatchTheCompositePath) {
   std::vector<std::vector<int64_t>> sources{{5, 6, 7, 8, 9, 10, 11, 12, 13}, {4, 5}},
       targets{{7, 8, 9, 10, 11, 12, 13}, {9}};
   Batch b = make_batch(sources, targets, c.max_len, c.vocab_size);
-  auto run = [&](const char* mode) {
-    set_fused_attention_mode(mode);
+  auto run = [&](FusedAttention mode) {
+    set_fused_attention(*model, mode);
     model->zero_grad();
     at::Tensor logits = model->forward(b.source, b.decoder_input);
     sequence_loss(logits, b.labels).backward();
@@ -180,13 +180,14 @@ TEST(FusedAttention, ModelLogitsAndGradientsMatchTheCompositePath) {
     for (const auto& p : model->parameters()) grads.push_back(p.grad().clone());
     return std::make_pair(logits.detach(), grads);
   };
-  auto off = run("off");
-  auto on = run("on");
-  set_fused_attention_mode("auto");
+  auto off = run(FusedAttention::kOff);
+  auto on = run(FusedAttention::kOn);
   EXPECT_LT((on.first - off.first).abs().max().item<double>(), 1e-5);
   for (size_t i = 0; i < on.second.size(); ++i)
     EXPECT_LT((on.second[i] - off.second[i]).abs().max().item<double>(), 1e-5) << i;
-  EXPECT_ANY_THROW(set_fused_attention_mode("sometimes"));
+  EXPECT_EQ(parse_fused_attention("off"), FusedAttention::kOff);
+  EXPECT_STREQ(fused_attention_name(parse_fused_attention("on")), "on");
+  EXPECT_ANY_THROW(parse_fused_attention("sometimes"));
 }
 
 }  // namespace

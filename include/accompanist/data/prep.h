@@ -32,8 +32,8 @@ struct PrepOptions {
   // Test hook: called at the points of kPrepTestPoints with the work done so
   // far, so that a test can interrupt the run at a known point instead of
   // after a guessed delay (`accompanist prep` raises a signal from it when
-  // ACC_PREP_TEST_SIGNAL is set; tests/apps/prep_cli_test.cpp). May be called
-  // from worker threads.
+  // ACCOMPANIST_PREP_TEST_SIGNAL is set; tests/apps/prep_cli_test.cpp). May
+  // be called from worker threads.
   std::function<void(const std::string& point, uint64_t done)> test_point;
 };
 

@@ -16,9 +16,9 @@ namespace acc::eval {
 
 struct ReportOptions {
   bool plots = true;
-  // Empty: $ACC_PLOT_PYTHON, else /usr/bin/python3 (Debian's, with matplotlib).
+  // Empty: $ACCOMPANIST_PYTHON, else /usr/bin/python3 (Debian's, with matplotlib).
   std::string python;
-  // Empty: $ACC_PLOT_SCRIPT, else scripts/plot_evaluation.py of the source tree.
+  // Empty: $ACCOMPANIST_SCRIPTS_DIR/plot_evaluation.py, else that of the source tree.
   std::string script;
   // report.html links the A/B mixes NNNN.generated.wav / NNNN.reference.wav
   // found here (the --samples directory; empty: no players).

@@ -13,9 +13,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "accompanist/generate/sampler.h"
+#include "accompanist/model/precision.h"
 #include "accompanist/model/transformer.h"
 #include "accompanist/tokenizer/tokenizer.h"
 
@@ -35,6 +37,9 @@ struct GenerationOptions {
   int max_notes_per_onset = 0;
   int64_t batch_size = 16;
   bool use_cache = true;  // false: a full decoder pass per step (same tokens, slower)
+  // Of the cached path's encoder pass: auto, fp32 or bf16 (model/precision.h;
+  // default: $ACCOMPANIST_PRECISION, else auto). The decoder steps stay fp32.
+  std::string precision = model::default_inference_precision();
   // No more Bar tokens than the (truncated) source holds; primed tokens are not limited.
   bool bars_within_source = true;
   // And no fewer: EOS is not sampled before the part has opened as many bars
@@ -42,6 +47,16 @@ struct GenerationOptions {
   // rest: empty bars are Bar tokens like any other.
   bool end_with_source = true;
 };
+
+// The most tokens a sample gets: max_tokens (0 = no limit of its own), never
+// more than the model's max_len (the decoder reads BOS plus max_len - 1
+// tokens fed back, so max_len tokens can be sampled). Throws unless
+// max_tokens >= 0 and the model's vocabulary covers the tokenizer's (every id
+// the tokenizer decodes must be one the model can emit), naming `model_name`.
+// The one rule of Generator and of the generate run, which checks it before
+// reading its inputs.
+int64_t token_limit(const model::ModelConfig& model, const tokenizer::Tokenizer& tokenizer, int64_t max_tokens,
+                    const std::string& model_name = "generation");
 
 struct GenerationRequest {
   uint64_t stream = 0;         // sampling stream (derive_seed(seed, stream)): the sample's id

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "accompanist/model/fused_relative_attention.h"
+
 namespace acc::model {
 
 enum class RelativeMode {
@@ -29,6 +31,9 @@ struct AttentionOptions {
   // > 0: a learned per-head bias by clamped bar distance, bar_bias [H, 2D+1]
   // (cross-attention with model.bar_alignment.bias; D = bias_distance).
   TORCH_ARG(int64_t, bar_bias_distance) = -1;
+  // Self-attention with a relative mode: the blocked kernel or the composite
+  // path (fused_relative_attention.h); the same result either way.
+  TORCH_ARG(FusedAttention, fused) = default_fused_attention();
 };
 
 // Keys and values of one attention layer during incremental decoding.
@@ -64,6 +69,7 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
                               const torch::Tensor& bar_distance = {});
 
   const AttentionOptions& options() const { return options_; }
+  void set_fused(FusedAttention mode) { options_.fused(mode); }
 
   torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
   torch::Tensor rel;       // [H, R, dk] or [H, 2R-1, dk]; undefined without a relative mode
@@ -81,5 +87,10 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
   double scale_;
 };
 TORCH_MODULE(MultiHeadAttention);
+
+// Sets the fused-attention mode of every attention layer in `module` and its
+// children (a whole model), as eval() sets the training flag: for A/B runs of
+// the two paths in tests and benchmarks.
+void set_fused_attention(torch::nn::Module& module, FusedAttention mode);
 
 }  // namespace acc::model

@@ -5,6 +5,7 @@
 // computed for the new row). The logits equal those of the full forward pass.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "accompanist/model/attention.h"
@@ -21,8 +22,10 @@ class IncrementalDecoder {
   // source_bars [B, S] int64: the source's bar indices, needed when the model
   // needs bars (config().needs_bars()); source_chords [B, S] int64: the chord
   // id of each source token's bar, needed with chord conditioning.
+  // precision: of the encoder pass, "auto", "fp32" or "bf16" (precision.h).
   IncrementalDecoder(Seq2SeqTransformer model, const torch::Tensor& source, int64_t capacity = 0,
-                     const torch::Tensor& source_bars = {}, const torch::Tensor& source_chords = {});
+                     const torch::Tensor& source_bars = {}, const torch::Tensor& source_chords = {},
+                     const std::string& precision = "auto");
 
   // tokens [B] int64: the decoder input at position position() (BOS first);
   // bars [B] int64: its bar index (next_bar_index() in bar_alignment.h), needed

@@ -14,6 +14,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <string>
 
 namespace acc::model {
 
@@ -31,11 +32,17 @@ at::Tensor fused_relative_attention(const at::Tensor& q, const at::Tensor& k, co
 // Other devices, and p >= 1, use at::dropout.
 at::Tensor fast_dropout(const at::Tensor& x, double p, bool training);
 
-// Whether MultiHeadAttention uses it: "auto" (default; fp32 CPU tensors), "on"
-// (always), "off" (the composite path). The environment variable
-// ACCOMPANIST_FUSED_ATTENTION=auto|on|off sets the initial mode.
-void set_fused_attention_mode(const char* mode);
-const char* fused_attention_mode();
-bool use_fused_attention(const at::Tensor& q);
+// Whether an attention layer uses it (AttentionOptions::fused; on a whole
+// model: set_fused_attention in attention.h): auto (fp32 CPU tensors), on
+// (always), off (the composite path).
+enum class FusedAttention { kAuto, kOn, kOff };
+// "auto", "on" or "off"; anything else is an error.
+FusedAttention parse_fused_attention(const std::string& text);
+const char* fused_attention_name(FusedAttention mode);
+// The default of AttentionOptions::fused: ACCOMPANIST_FUSED_ATTENTION when
+// set, else auto.
+FusedAttention default_fused_attention();
+// Whether a layer in `mode` takes the fused path for queries like q.
+bool use_fused_attention(FusedAttention mode, const at::Tensor& q);
 
 }  // namespace acc::model

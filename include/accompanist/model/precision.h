@@ -13,9 +13,10 @@ namespace acc::model {
 // requested: "auto", "fp32" or "bf16" -> "fp32" or "bf16" (anything else is an error).
 std::string resolve_precision(const std::string& requested, const c10::Device& device);
 
-// The precision generation and scoring request: ACCOMPANIST_PRECISION
-// (auto|fp32|bf16) when set, else "auto".
-std::string requested_inference_precision();
+// The default precision of decoding (GenerationOptions::precision, `accompanist
+// generate --precision`, the trainer's samples): ACCOMPANIST_PRECISION
+// (auto|fp32|bf16) when set, else "auto". Training itself uses train.precision.
+std::string default_inference_precision();
 
 // Why auto picked what it picked, for the log ("CPU with avx512_bf16 amx_bf16", "CUDA", ...).
 std::string precision_reason(const c10::Device& device);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "accompanist/midi/meter.h"
+
 namespace acc::tokenizer {
 
 using TokenId = int32_t;
@@ -32,9 +34,9 @@ constexpr TokenId kPositionBase = kDurationBase + kNumDurations;  // 165
 constexpr int kNumPositions = 32;
 constexpr TokenId kBaseVocabSize = kPositionBase + kNumPositions;  // 197
 
-// REMI time grid: 8 steps a beat, 4 beats a bar, durations up to 12 beats.
+// REMI time grid: 8 steps a beat, 4 beats a bar (midi/meter.h), durations up to 12 beats.
 constexpr int kStepsPerBeat = 8;
-constexpr int kBeatsPerBar = 4;
+using midi::kBeatsPerBar;
 constexpr int kMaxDurationBeats = 12;
 // MidiTok refuses time divisions below 4 * 8 ticks per quarter.
 constexpr int kMinTicksPerQuarter = kStepsPerBeat * 4;

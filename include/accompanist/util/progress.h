@@ -18,7 +18,7 @@ class Progress {
 
   struct Options {
     Mode mode = Mode::Auto;         // Auto: Bar when out is a terminal, else Lines;
-                                    // the environment variable ACC_PROGRESS=bar|lines|off overrides Auto
+                                    // the environment variable ACCOMPANIST_PROGRESS=bar|lines|off overrides Auto
     double line_interval_s = 10.0;  // Lines: at most one line this often
     double bar_interval_s = 0.1;    // Bar: redraw at most this often
     std::FILE* out = stderr;

@@ -71,6 +71,10 @@ std::function<int()> setup_generate(CLI::App& app) {
                 "Let a part end (EOS) before it has as many bars as its source (by default it may not)");
   cmd->add_option("--batch-size", g.batch_size, "Samples generated together")->check(CLI::PositiveNumber);
   cmd->add_flag("--no-cache", a->no_cache, "Recompute the whole decoder input each step (slow; for checks)");
+  cmd->add_option("--precision", g.precision,
+                  "Precision of the encoder pass (with the cache): auto (bf16 on a GPU or a CPU with native bf16, "
+                  "else fp32), fp32 or bf16 (default: $ACCOMPANIST_PRECISION, else auto)")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16"}));
   cmd->add_option("--render", r.render,
                   "Also render NNNN.generated.wav and NNNN.reference.wav (source with each part; needs fluidsynth)")
       ->check(CLI::IsMember({"wav"}));

@@ -1,10 +1,11 @@
 // accompanist prep --config FILE.yaml --input DIR --output corpus.h5 [--set key=value]...
 // Builds the tokenizer and the HDF5 corpus (SPEC section 9); see docs/data.md.
 // SIGINT and SIGTERM stop the run cleanly: no file is left at the output path.
-// Test hook: ACC_PREP_TEST_SIGNAL=<point>:<done>:<TERM|INT|KILL> (point one of
-// acc::data::kPrepTestPoints, e.g. "read:3:TERM") makes prep send itself that
-// signal the first time it reaches the point with at least <done> done, so
-// that tests interrupt it at a known point (tests/apps/prep_cli_test.cpp).
+// Test hook: ACCOMPANIST_PREP_TEST_SIGNAL=<point>:<done>:<TERM|INT|KILL>
+// (point one of acc::data::kPrepTestPoints, e.g. "read:3:TERM") makes prep
+// send itself that signal the first time it reaches the point with at least
+// <done> done, so that tests interrupt it at a known point
+// (tests/apps/prep_cli_test.cpp).
 #include <fmt/format.h>
 
 #include <atomic>
@@ -13,11 +14,13 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "accompanist/command.h"
 #include "accompanist/data/prep.h"
+#include "accompanist/util/env.h"
 #include "accompanist/util/error.h"
 
 namespace {
@@ -49,13 +52,13 @@ class StopSignals {
   }, old_term_{};
 };
 
-// The test hook of ACC_PREP_TEST_SIGNAL (see the top of this file); none when it is unset.
+// The test hook of ACCOMPANIST_PREP_TEST_SIGNAL (see the top of this file); none when it is unset.
 std::function<void(const std::string&, uint64_t)> signal_hook_from_environment() {
-  const char* env = std::getenv("ACC_PREP_TEST_SIGNAL");
-  if (!env || !*env) return {};
-  const std::string text = env;
+  const std::optional<std::string> env = acc::util::env_value("ACCOMPANIST_PREP_TEST_SIGNAL");
+  if (!env) return {};
+  const std::string text = *env;
   const auto bad = [&] {
-    return acc::Error("ACC_PREP_TEST_SIGNAL=" + text,
+    return acc::Error("ACCOMPANIST_PREP_TEST_SIGNAL=" + text,
                       "expected <point>:<done>:<TERM|INT|KILL>, point one of read, "
                       "bpe, encode, write, committed");
   };
