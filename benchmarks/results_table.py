@@ -189,6 +189,21 @@ def learning(rs):
             "measured by accompanist evaluate (docs/evaluation.md).")
 
 
+def learning_compute(rs):
+    def g(r, key, part="generated"):
+        v = r.get(key) or {}
+        return v.get(part) if isinstance(v, dict) else None
+
+    rows = [[r["size"], fmt((r.get("parameters") or 0) / 1e6, 2), r["step"], fmt(r.get("cpu_s"), 0), r["eval_set"],
+             f"**{fmt(g(r, 'root_agreement'), 2)}** ({fmt(g(r, 'root_agreement', 'reference'), 2)})",
+             f"{fmt(g(r, 'notes_per_bar'), 2)} ({fmt(g(r, 'notes_per_bar', 'reference'), 2)})",
+             fmt(r.get("valid_loss"), 3)] for r in rs]
+    return (table(["size", "M params", "steps", "CPU-s", "eval set", "root agreement (reference)",
+                   "notes per bar (reference)", "valid loss"], rows) +
+            "\n\nbenchmarks/learning/compute.py: configs/train/cpu_small.yaml at each size, pretrained on MMA songs "
+            "on 2 ranks; CPU-s = steps x seconds per step (measured back to back) x ranks; 20 bass parts per row.")
+
+
 SECTIONS = [
     ("Corpus preparation vs Python", lambda k: k == "data.prep_throughput", prep),
     ("Tokenizer vs Python", lambda k: k == "tokenizer_encode", tokenizer),
@@ -201,6 +216,7 @@ SECTIONS = [
     ("Communication hidden behind backward", lambda k: k == "dist.overlap", overlap),
     ("Trainer scaling, 1 -> 2 ranks", lambda k: k == "trainer_scaling", scaling),
     ("Learning: following the accompanied part", lambda k: k == "learning", learning),
+    ("Learning: which model size, per CPU-second", lambda k: k == "learning-compute", learning_compute),
 ]
 
 
