@@ -104,7 +104,7 @@ std::vector<Generator::RowState> Generator::row_states(const std::vector<Generat
     const GenerationRequest& r = requests[begin + b];
     rows.push_back({begin + b, Sampler(options_.sampling, derive_seed(options_.seed, r.stream)), &r.prime,
                     std::min<int64_t>({options_.prime, int64_t(r.prime.size()), max_tokens_}), source.bar_total[b],
-                    grammar_ ? grammar_->grammar.start() : 0, false});
+                    grammar_ ? grammar_->grammar.start() : tokenizer::Grammar::State(0), false});
   }
   return rows;
 }
