@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/batch.h"
 #include "accompanist/model/decoding.h"
 #include "accompanist/tokenizer/bar_chords.h"
@@ -42,8 +41,7 @@ Generator::Generator(model::Seq2SeqTransformer model, const tokenizer::Tokenizer
   for (size_t id = 0; id < tokenizer.vocab_size(); ++id) always_allowed_[id] = 1;
   for (tokenizer::TokenId id : {tokenizer::kPad, tokenizer::kBos, tokenizer::kMask}) always_allowed_[size_t(id)] = 0;
   if (options_.grammar_mask) grammar_ = std::make_unique<GrammarTables>(tokenizer.bpe(), options_.max_notes_per_onset);
-  bar_counts_ = tokenizer.bar_counts();
-  bar_counts_.resize(size_t(c.vocab_size), 0);
+  time_ = model::MusicalTime(c, tokenizer.bar_counts());
   model_->eval();
 }
 
@@ -59,216 +57,135 @@ std::vector<GeneratedSequence> Generator::generate(const std::vector<GenerationR
   return out;
 }
 
+// One batch's source side: ids cut to max_len with their bars and chords as
+// the model reads them (model::make_batch), and per row its Bar total.
+struct Generator::SourceBatch {
+  model::Batch tensors;
+  model::BarChords bar_chords;     // the chord of every source bar (models that read chords)
+  std::vector<int64_t> bar_total;  // Bar tokens in each (cut) source
+};
+
+// What one row carries from step to step.
+struct Generator::RowState {
+  size_t index = 0;  // the request's
+  Sampler sampler;
+  const tokenizer::TokenSeq* prime = nullptr;
+  int64_t prime_len = 0;
+  int64_t bar_total = 0;
+  tokenizer::Grammar::State grammar_state = 0;
+  bool grammar_broken = false;
+};
+
+Generator::SourceBatch Generator::source_batch(const std::vector<GenerationRequest>& requests, size_t begin,
+                                               size_t end) const {
+  const model::ModelConfig& c = model_->config();
+  SourceBatch s;
+  std::vector<std::vector<int64_t>> sources;
+  for (size_t i = begin; i < end; ++i) {
+    const tokenizer::TokenSeq& full = requests[i].source;
+    ACC_CHECK(!full.empty(), "generation", fmt::format("sample {} has an empty source", i));
+    const tokenizer::TokenSeq cut(full.begin(), full.begin() + std::min<int64_t>(int64_t(full.size()), c.max_len));
+    for (tokenizer::TokenId id : cut)
+      ACC_CHECK(id > 0 && id < c.vocab_size, "generation",
+                fmt::format("sample {}: source id {} outside 1..{}", i, id, c.vocab_size - 1));
+    sources.emplace_back(cut.begin(), cut.end());
+    s.bar_total.push_back(time_.bars_in(sources.back().data(), int64_t(cut.size())));
+    if (time_.chords()) s.bar_chords.push_back(tokenizer::bar_chord_ids(tokenizer_, cut));
+  }
+  s.tensors = model::make_batch(sources, std::vector<std::vector<int64_t>>(sources.size()), c.max_len, c.vocab_size,
+                                time_, s.bar_chords);
+  return s;
+}
+
+std::vector<Generator::RowState> Generator::row_states(const std::vector<GenerationRequest>& requests, size_t begin,
+                                                       const SourceBatch& source) const {
+  std::vector<RowState> rows;
+  for (size_t b = 0; b < source.bar_total.size(); ++b) {
+    const GenerationRequest& r = requests[begin + b];
+    rows.push_back({begin + b, Sampler(options_.sampling, derive_seed(options_.seed, r.stream)), &r.prime,
+                    std::min<int64_t>({options_.prime, int64_t(r.prime.size()), max_tokens_}), source.bar_total[b],
+                    grammar_ ? grammar_->grammar.start() : tokenizer::Grammar::State(0), false});
+  }
+  return rows;
+}
+
 void Generator::generate_batch(const std::vector<GenerationRequest>& requests, size_t begin, size_t end,
                                std::vector<GeneratedSequence>& out, const std::function<void(int64_t)>& on_tokens) {
   torch::NoGradGuard no_grad;
-  const model::ModelConfig& c = model_->config();
-  const int64_t batch = int64_t(end - begin);
-  const int64_t vocab = c.vocab_size;
-  const torch::Device device = model_->parameters().empty() ? torch::kCPU : model_->parameters().front().device();
-  const auto long_options = torch::dtype(torch::kInt64);
-
-  // Source [B, S], PAD after each source, cut to max_len.
-  int64_t source_len = 0;
-  for (size_t i = begin; i < end; ++i) {
-    ACC_CHECK(!requests[i].source.empty(), "generation", fmt::format("sample {} has an empty source", i));
-    source_len = std::max<int64_t>(source_len, std::min<int64_t>(int64_t(requests[i].source.size()), c.max_len));
-  }
-  torch::Tensor source = torch::zeros({batch, source_len}, long_options);  // [B, S]
-  auto* src = source.data_ptr<int64_t>();
-  for (int64_t b = 0; b < batch; ++b) {
-    const auto& s = requests[begin + size_t(b)].source;
-    for (int64_t k = 0; k < std::min<int64_t>(int64_t(s.size()), c.max_len); ++k) {
-      ACC_CHECK(s[size_t(k)] > 0 && s[size_t(k)] < vocab, "generation",
-                fmt::format("sample {}: source id {} outside 1..{}", begin + size_t(b), s[size_t(k)], vocab - 1));
-      src[b * source_len + k] = s[size_t(k)];
-    }
-  }
-  // Musical time: the bar of every source token, and how many bars the source has.
-  const bool aligned = c.needs_bars();
-  std::vector<int64_t> source_bar_total(static_cast<size_t>(batch), 0);
-  torch::Tensor source_bars = torch::zeros({batch, source_len}, long_options);  // [B, S]
-  int64_t* sbar = source_bars.data_ptr<int64_t>();
-  for (int64_t b = 0; b < batch; ++b)  // one pass: each token's bar, and the row's Bar count at the end
-    for (int64_t k = 0; k < source_len; ++k)
-      sbar[b * source_len + k] =
-          model::next_bar_index(source_bar_total[size_t(b)], src[b * source_len + k], bar_counts_);
-  // Harmony: the chord of every source bar (chord conditioning), per token.
-  const bool chorded = c.chord_conditioning.enabled();
-  std::vector<std::vector<int32_t>> bar_chords(static_cast<size_t>(batch));
-  torch::Tensor source_chords;  // [B, S]
-  if (chorded) {
-    source_chords = torch::zeros({batch, source_len}, long_options);
-    for (int64_t b = 0; b < batch; ++b) {
-      const auto& s = requests[begin + size_t(b)].source;
-      bar_chords[size_t(b)] = tokenizer::bar_chord_ids(
-          tokenizer_, tokenizer::TokenSeq(s.begin(), s.begin() + std::min<int64_t>(int64_t(s.size()), c.max_len)));
-      const auto row = tokenizer::chords_at(std::vector<int64_t>(sbar + b * source_len, sbar + (b + 1) * source_len),
-                                            bar_chords[size_t(b)]);
-      std::copy(row.begin(), row.end(), source_chords.data_ptr<int64_t>() + b * source_len);
-    }
-    source_chords = source_chords.to(device);
-  }
-  source = source.to(device);
-  source_bars = aligned ? source_bars.to(device) : torch::Tensor();
-
-  // Per-row state, indexed by the row's place in the batch (0..B-1).
-  std::vector<Sampler> samplers;
-  std::vector<tokenizer::Grammar::State> states(size_t(batch), 0);
-  std::vector<int64_t> prime_len(static_cast<size_t>(batch));
-  std::vector<int64_t> bars_seen(static_cast<size_t>(batch), 0);  // Bar tokens in each row's decoder input
-  std::vector<int64_t> input_bar(static_cast<size_t>(batch), 0);  // the bar of each row's last decoder input
-  for (int64_t b = 0; b < batch; ++b) {
-    const GenerationRequest& r = requests[begin + size_t(b)];
-    samplers.emplace_back(options_.sampling, derive_seed(options_.seed, r.stream));
-    prime_len[size_t(b)] = std::min<int64_t>({options_.prime, int64_t(r.prime.size()), max_tokens_});
-    GeneratedSequence& g = out[begin + size_t(b)];
+  SourceBatch source = source_batch(requests, begin, end);
+  std::vector<RowState> rows = row_states(requests, begin, source);
+  model::Decoding decoding(model_, time_, source.tensors, std::move(source.bar_chords),
+                           {max_tokens_, options_.use_cache, options_.precision});
+  const std::vector<model::Decoding::Row> decoded = decoding.run(
+      [&](int64_t b, int64_t t, const float* logits, const model::MusicalTime::Clock& clock) {
+        return choose_token(rows[size_t(b)], t, logits, clock);
+      },
+      on_tokens);
+  for (size_t b = 0; b < rows.size(); ++b) {
+    GeneratedSequence& g = out[rows[b].index];
     g = GeneratedSequence();
-    g.primed = prime_len[size_t(b)];
-    if (grammar_) states[size_t(b)] = grammar_->grammar.start();
+    g.tokens.assign(decoded[b].tokens.begin(), decoded[b].tokens.end());
+    g.primed = rows[b].prime_len;
+    g.ended = decoded[b].ended;
+    g.grammar_broken = rows[b].grammar_broken;
   }
+}
 
-  std::vector<int64_t> active(static_cast<size_t>(batch));  // batch rows still generating, in decoder row order
-  for (int64_t b = 0; b < batch; ++b) active[size_t(b)] = b;
-  std::unique_ptr<model::IncrementalDecoder> decoder;
-  torch::Tensor history;         // [B', t+1] decoder input for the recomputing path
-  torch::Tensor history_bars;    // [B', t+1] its bar indices (aligned models)
-  torch::Tensor history_chords;  // [B', t+1] the source chord of each position's bar (chord conditioning)
-  torch::Tensor memory;          // [B', S, d] its encoder output (the encoder runs once either way)
-  torch::Tensor tokens = torch::full({batch}, model::kBos, long_options).to(device);  // [B']
-  if (options_.use_cache)
-    decoder = std::make_unique<model::IncrementalDecoder>(model_, source, max_tokens_, source_bars, source_chords,
-                                                          options_.precision);
-  else {
-    history = tokens.view({batch, 1});
-    if (aligned) history_bars = torch::zeros({batch, 1}, long_options).to(device);
-    memory = model_->encode(source, source_bars, source_chords);
+int64_t Generator::choose_token(RowState& row, int64_t t, const float* logits, const model::MusicalTime::Clock& clock) {
+  const int64_t vocab = model_->config().vocab_size;
+  int64_t id;
+  if (t < row.prime_len) {
+    id = (*row.prime)[size_t(t)];
+    ACC_CHECK(id > 0 && id < vocab, "generation",
+              fmt::format("sample {}: prime id {} outside 1..{}", row.index, id, vocab - 1));
+  } else {
+    id = sample_token(row, logits, clock.bars_seen);
   }
-
-  std::vector<uint8_t> mask(static_cast<size_t>(vocab));
-  // The bar of each active row's last decoder input, [B'] on the device.
-  auto active_bars = [&] {
-    std::vector<int64_t> bars;
-    for (int64_t b : active) bars.push_back(input_bar[size_t(b)]);
-    return torch::tensor(bars, long_options).to(device);
-  };
-  // The source chord of each active row's current bar, [B'] on the device.
-  auto active_chords = [&] {
-    std::vector<int64_t> chords;
-    for (int64_t b : active) chords.push_back(model::chord_of_bar(bar_chords[size_t(b)], input_bar[size_t(b)]));
-    return torch::tensor(chords, long_options).to(device);
-  };
-  if (!decoder && chorded) history_chords = active_chords().view({-1, 1});
-  for (int64_t t = 0; t < max_tokens_ && !active.empty(); ++t) {
-    torch::Tensor logits;  // [B', V]
-    if (decoder) {
-      logits =
-          decoder->step(tokens, aligned ? active_bars() : torch::Tensor(), chorded ? active_chords() : torch::Tensor());
-    } else {
-      logits = model_->decode(history, memory, source, {source_bars, history_bars, source_chords, history_chords})
-                   .select(1, -1);
-    }
-    const torch::Tensor host = logits.to(torch::kCPU, torch::kFloat).contiguous();
-    const float* data = host.data_ptr<float>();
-
-    std::vector<int64_t> keep, next;
-    int64_t made = 0;
-    for (size_t i = 0; i < active.size(); ++i) {
-      const int64_t b = active[i];
-      const GenerationRequest& r = requests[begin + size_t(b)];
-      GeneratedSequence& g = out[begin + size_t(b)];
-      int64_t id;
-      if (t < prime_len[size_t(b)]) {
-        id = r.prime[size_t(t)];
-        ACC_CHECK(id > 0 && id < vocab, "generation",
-                  fmt::format("sample {}: prime id {} outside 1..{}", begin + size_t(b), id, vocab - 1));
-      } else {
-        const uint8_t* allowed = always_allowed_.data();
-        // `mask` as a copy of what is allowed so far, to be narrowed further.
-        auto narrowable = [&] {
-          if (allowed != mask.data()) std::copy(allowed, allowed + vocab, mask.begin());
-          allowed = mask.data();
-          return mask.data();
-        };
-        if (grammar_ && !g.grammar_broken) {
-          const uint8_t* g_mask = grammar_->grammar.mask(states[size_t(b)]);
-          for (size_t v = 0; v < size_t(vocab); ++v)
-            mask[v] = uint8_t(always_allowed_[v] && v < grammar_->grammar.vocab_size() && g_mask[v]);
-          allowed = mask.data();
-        }
-        if (options_.end_with_source && bars_seen[size_t(b)] < source_bar_total[size_t(b)]) {
-          narrowable()[size_t(model::kEos)] = 0;  // too early to end: the source has bars left
-        }
-        id = samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), allowed);
-        // A token that would open a bar past the source's last one ends the part
-        // instead (masking it would leave the model piling notes into the last
-        // bar), unless the grammar cannot end here: then a note group is
-        // finished first, drawn again without bar-opening ids.
-        const int64_t room = source_bar_total[size_t(b)] - bars_seen[size_t(b)];
-        if (options_.bars_within_source && bar_counts_[size_t(id)] > room) {
-          const bool grammar_on = grammar_ && !g.grammar_broken;
-          if (!grammar_on || grammar_->grammar.may_end(states[size_t(b)])) {
-            id = model::kEos;
-          } else {
-            uint8_t* m = narrowable();
-            bool any = false;
-            for (size_t v = 0; v < size_t(vocab); ++v) {
-              if (bar_counts_[v] > room) m[v] = 0;
-              any = any || m[v];
-            }
-            id = any ? samplers[size_t(b)].sample(data + int64_t(i) * vocab, size_t(vocab), m) : model::kEos;
-          }
-        }
-      }
-      if (grammar_ && !g.grammar_broken) {
-        // A primed id comes from a reference, which may stack more notes at an onset than the limit.
-        const tokenizer::Grammar& grammar = grammar_->grammar;
-        states[size_t(b)] = t < prime_len[size_t(b)] ? grammar.next_lenient(states[size_t(b)], tokenizer::TokenId(id))
-                                                     : grammar.next(states[size_t(b)], tokenizer::TokenId(id));
-        if (states[size_t(b)] == tokenizer::Grammar::kDead) g.grammar_broken = true;  // only a primed id can do this
-      }
-      if (id == model::kEos) {
-        g.ended = true;
-        continue;
-      }
-      input_bar[size_t(b)] = model::next_bar_index(bars_seen[size_t(b)], id, bar_counts_);
-      g.tokens.push_back(tokenizer::TokenId(id));
-      ++made;
-      if (int64_t(g.tokens.size()) >= max_tokens_) continue;
-      keep.push_back(int64_t(i));
-      next.push_back(id);
-    }
-    if (on_tokens) on_tokens(made);
-    if (keep.empty()) break;
-    torch::Tensor next_tokens = torch::tensor(next, long_options).to(device);  // [B'']
-    if (keep.size() != active.size()) {
-      torch::Tensor rows = torch::tensor(keep, long_options).to(device);
-      if (decoder)
-        decoder->select(rows);
-      else {
-        source = source.index_select(0, rows);
-        memory = memory.index_select(0, rows);
-        history = history.index_select(0, rows);
-        if (aligned) {
-          source_bars = source_bars.index_select(0, rows);
-          history_bars = history_bars.index_select(0, rows);
-        }
-        if (chorded) {
-          source_chords = source_chords.index_select(0, rows);
-          history_chords = history_chords.index_select(0, rows);
-        }
-      }
-      std::vector<int64_t> still;
-      for (int64_t i : keep) still.push_back(active[size_t(i)]);
-      active.swap(still);
-    }
-    tokens = next_tokens;
-    if (!decoder) {
-      history = torch::cat({history, tokens.view({-1, 1})}, 1);  // [B'', t+2]
-      if (aligned) history_bars = torch::cat({history_bars, active_bars().view({-1, 1})}, 1);
-      if (chorded) history_chords = torch::cat({history_chords, active_chords().view({-1, 1})}, 1);
-    }
+  if (grammar_ && !row.grammar_broken) {
+    // A primed id comes from a reference, which may stack more notes at an onset than the limit.
+    const tokenizer::Grammar& grammar = grammar_->grammar;
+    row.grammar_state = t < row.prime_len ? grammar.next_lenient(row.grammar_state, tokenizer::TokenId(id))
+                                          : grammar.next(row.grammar_state, tokenizer::TokenId(id));
+    if (row.grammar_state == tokenizer::Grammar::kDead) row.grammar_broken = true;  // only a primed id can do this
   }
+  return id;
+}
+
+// `mask_` as a copy of what is allowed so far, to be narrowed further.
+uint8_t* Generator::narrowed(const uint8_t*& allowed) {
+  if (allowed != mask_.data()) std::copy(allowed, allowed + mask_.size(), mask_.begin());
+  allowed = mask_.data();
+  return mask_.data();
+}
+
+int64_t Generator::sample_token(RowState& row, const float* logits, int64_t bars_seen) {
+  const size_t vocab = always_allowed_.size();
+  const bool grammar_on = grammar_ && !row.grammar_broken;
+  mask_.resize(vocab);
+  const uint8_t* allowed = always_allowed_.data();
+  if (grammar_on) {
+    const uint8_t* g_mask = grammar_->grammar.mask(row.grammar_state);
+    for (size_t v = 0; v < vocab; ++v)
+      mask_[v] = uint8_t(always_allowed_[v] && v < grammar_->grammar.vocab_size() && g_mask[v]);
+    allowed = mask_.data();
+  }
+  if (options_.end_with_source && bars_seen < row.bar_total)
+    narrowed(allowed)[size_t(model::kEos)] = 0;  // too early to end: the source has bars left
+  const int64_t id = row.sampler.sample(logits, vocab, allowed);
+  // A token that would open a bar past the source's last one ends the part
+  // instead (masking it would leave the model piling notes into the last
+  // bar), unless the grammar cannot end here: then a note group is finished
+  // first, drawn again without bar-opening ids.
+  const int64_t room = row.bar_total - bars_seen;
+  if (!options_.bars_within_source || time_.bar_count(id) <= room) return id;
+  if (!grammar_on || grammar_->grammar.may_end(row.grammar_state)) return model::kEos;
+  uint8_t* m = narrowed(allowed);
+  bool any = false;
+  for (size_t v = 0; v < vocab; ++v) {
+    if (time_.bar_count(int64_t(v)) > room) m[v] = 0;
+    any = any || m[v];
+  }
+  return any ? row.sampler.sample(logits, vocab, m) : model::kEos;
 }
 
 }  // namespace acc::generate

@@ -133,10 +133,11 @@ std::string read_checkpoint_tokenizer(const std::string& checkpoint) {
   return util::read_file_text(path, uint64_t(64) << 20);
 }
 
-GenerateRunSummary run_generate(const GenerateRunOptions& o) {
-  const bool from_midi = !o.midi.empty();
+namespace {
+
+void check_options(const GenerateRunOptions& o) {
   ACC_CHECK(!o.out.empty(), "--out", "an output directory is required");
-  if (from_midi) {
+  if (!o.midi.empty()) {
     ACC_CHECK(o.count == 0 && o.indices.empty(), "--midi", "takes no --count or --indices (the whole song is used)");
   } else {
     ACC_CHECK(!o.corpus.empty(), "generate", "give --corpus (with --count or --indices) or --midi FILE.mid");
@@ -144,162 +145,166 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
   }
   ACC_CHECK(o.render.empty() || o.render == "wav", "--render", fmt::format("unknown format '{}' (wav)", o.render));
   o.generation.sampling.validate();
+}
 
-  // Checkpoint, tokenizer and corpus must belong together.
-  const std::string tokenizer_text = read_checkpoint_tokenizer(o.checkpoint);
-  const std::string tokenizer_sha = util::sha256_hex(tokenizer_text);
-  const tokenizer::Tokenizer tok =
-      tokenizer::Tokenizer::from_json(tokenizer_text, (fs::path(o.checkpoint) / "tokenizer.json").string());
-  const std::optional<data::CorpusRecord> trained_on = data::read_corpus_record(o.checkpoint);
+// The checkpoint's tokenizer and what it was trained on, the corpus (when
+// given), and what follows from them: checked to belong together.
+struct RunInputs {
+  std::string tokenizer_sha;
+  tokenizer::Tokenizer tok;
+  std::optional<data::CorpusRecord> trained_on;
   std::optional<data::Corpus> corpus;
-  if (!o.corpus.empty()) corpus.emplace(data::Corpus::open(o.corpus));
-  const std::string direction = resolve_direction(
-      {trained_on, o.checkpoint, o.corpus, corpus ? corpus->direction() : std::string(), o.direction});
-  if (corpus) {
-    if (corpus->tokenizer_sha256() != tokenizer_sha)
-      throw Error(o.checkpoint,
-                  fmt::format("checkpoint tokenizer differs from the corpus tokenizer (sha256 {} vs {} "
-                              "in {})",
-                              tokenizer_sha.substr(0, 12), corpus->tokenizer_sha256().substr(0, 12), o.corpus));
-  }
-  const data::PrepConfig prep = corpus_prep_config(corpus ? &*corpus : nullptr, trained_on, o.checkpoint);
-  GenerationOptions generation = o.generation;
-  generation.max_notes_per_onset =
-      resolve_max_notes_per_onset(o.max_notes_per_onset, generation.grammar_mask, trained_on);
-  std::string target_family;
-  const std::string source_family = split_direction(direction, &target_family);
+  std::string direction, source_family, target_family;
+  data::PrepConfig prep;
+  GenerationOptions generation;  // with max_notes_per_onset resolved
+};
 
-  model::Seq2SeqTransformer model = model::load_model(o.checkpoint);
-  const int64_t max_tokens = token_limit(model->config(), tok, generation.max_tokens, o.checkpoint);
+RunInputs open_inputs(const GenerateRunOptions& o) {
+  RunInputs in;
+  const std::string tokenizer_text = read_checkpoint_tokenizer(o.checkpoint);
+  in.tokenizer_sha = util::sha256_hex(tokenizer_text);
+  in.tok = tokenizer::Tokenizer::from_json(tokenizer_text, (fs::path(o.checkpoint) / "tokenizer.json").string());
+  in.trained_on = data::read_corpus_record(o.checkpoint);
+  if (!o.corpus.empty()) in.corpus.emplace(data::Corpus::open(o.corpus));
+  in.direction = resolve_direction(
+      {in.trained_on, o.checkpoint, o.corpus, in.corpus ? in.corpus->direction() : std::string(), o.direction});
+  if (in.corpus && in.corpus->tokenizer_sha256() != in.tokenizer_sha)
+    throw Error(o.checkpoint,
+                fmt::format("checkpoint tokenizer differs from the corpus tokenizer (sha256 {} vs {} "
+                            "in {})",
+                            in.tokenizer_sha.substr(0, 12), in.corpus->tokenizer_sha256().substr(0, 12), o.corpus));
+  in.prep = corpus_prep_config(in.corpus ? &*in.corpus : nullptr, in.trained_on, o.checkpoint);
+  in.generation = o.generation;
+  in.generation.max_notes_per_onset =
+      resolve_max_notes_per_onset(o.max_notes_per_onset, in.generation.grammar_mask, in.trained_on);
+  in.source_family = split_direction(in.direction, &in.target_family);
+  return in;
+}
 
-  // Read every input before writing anything.
+// What is generated, and what the outputs need besides the results.
+struct RunRequests {
   std::vector<GenerationRequest> requests;
-  std::vector<size_t> indices;       // corpus mode: pair index of each request
+  std::vector<size_t> ids;           // per request: its corpus pair, or its window of the MIDI file
   std::vector<TokenSeq> references;  // corpus mode
-  midi::Song input_song;             // midi mode
+  midi::Song song;                   // midi mode: the input
   midi::Part source_part;            // midi mode
-  std::vector<size_t> windows_used;  // midi mode: window index of each request
-  size_t window_count = 0;
-  if (!from_midi) {
-    const data::CorpusSplit& split = corpus->split(o.split);
-    ACC_CHECK(!split.empty(), o.corpus, fmt::format("split {} has no pairs", o.split));
-    indices = o.count > 0 ? choose_indices(split.size(), size_t(o.count), generation.seed)
-                          : parse_indices(o.indices, split.size());
-    for (size_t index : indices) {
-      GenerationRequest r;
-      r.stream = index;
-      r.source = to_seq(split.source(index));
-      references.push_back(to_seq(split.target(index)));
-      r.prime = references.back();
-      requests.push_back(std::move(r));
-    }
-  } else {
-    input_song = midi::read_midi_file(o.midi);
-    ACC_CHECK(
-        input_song.ticks_per_quarter >= tokenizer::kMinTicksPerQuarter, o.midi,
-        fmt::format("ticks per quarter {} is below {}", input_song.ticks_per_quarter, tokenizer::kMinTicksPerQuarter));
-    source_part = choose_source_part(input_song, o.part, source_family, prep.families, o.midi);
-    const int64_t window_ticks = int64_t(prep.window_beats) * input_song.ticks_per_quarter;
-    const auto windows = cut_into_windows(source_part.notes, window_ticks);
-    window_count = windows.size();
-    for (size_t w = 0; w < windows.size(); ++w) {
-      GenerationRequest r;
-      r.stream = w;
-      r.source = tok.encode(windows[w], input_song.ticks_per_quarter);
-      if (r.source.empty()) continue;  // no note in the REMI range: nothing to accompany
-      requests.push_back(std::move(r));
-      windows_used.push_back(w);
-    }
-    ACC_CHECK(!requests.empty(), o.midi, "the source part has no notes in the REMI pitch range 21..108");
+  size_t window_count = 0;           // midi mode
+};
+
+RunRequests corpus_requests(const GenerateRunOptions& o, const RunInputs& in) {
+  RunRequests r;
+  const data::CorpusSplit& split = in.corpus->split(o.split);
+  ACC_CHECK(!split.empty(), o.corpus, fmt::format("split {} has no pairs", o.split));
+  r.ids = o.count > 0 ? choose_indices(split.size(), size_t(o.count), in.generation.seed)
+                      : parse_indices(o.indices, split.size());
+  for (size_t index : r.ids) {
+    r.references.push_back(to_seq(split.target(index)));
+    r.requests.push_back({index, to_seq(split.source(index)), r.references.back()});
   }
+  return r;
+}
 
-  spdlog::info("generate: {} {} from {}, {}{}{}, up to {} tokens each", requests.size(),
-               from_midi ? "windows" : "samples", from_midi ? o.midi : o.corpus + ":" + o.split,
-               generation.sampling.describe(),
-               generation.prime > 0 ? fmt::format(", prime {}", generation.prime) : std::string(),
-               describe_mask(generation), max_tokens);
-  Generator generator(model, tok, generation);
-  GenerateRunSummary summary;
-  const auto results = generate_with_progress(generator, requests, o.progress, &summary.seconds);
+RunRequests midi_requests(const GenerateRunOptions& o, const RunInputs& in) {
+  RunRequests r;
+  r.song = midi::read_midi_file(o.midi);
+  ACC_CHECK(r.song.ticks_per_quarter >= tokenizer::kMinTicksPerQuarter, o.midi,
+            fmt::format("ticks per quarter {} is below {}", r.song.ticks_per_quarter, tokenizer::kMinTicksPerQuarter));
+  r.source_part = choose_source_part(r.song, o.part, in.source_family, in.prep.families, o.midi);
+  const int64_t window_ticks = int64_t(in.prep.window_beats) * r.song.ticks_per_quarter;
+  const auto windows = cut_into_windows(r.source_part.notes, window_ticks);
+  r.window_count = windows.size();
+  for (size_t w = 0; w < windows.size(); ++w) {
+    TokenSeq source = in.tok.encode(windows[w], r.song.ticks_per_quarter);
+    if (source.empty()) continue;  // no note in the REMI range: nothing to accompany
+    r.requests.push_back({w, std::move(source), {}});
+    r.ids.push_back(w);
+  }
+  ACC_CHECK(!r.requests.empty(), o.midi, "the source part has no notes in the REMI pitch range 21..108");
+  return r;
+}
 
-  fs::create_directories(o.out);
-  std::error_code ec;
-  fs::remove(fs::path(o.out) / "meta.json", ec);  // an older run's marker must not vouch for this one
-  const int source_program = family_program(source_family, prep.families);
-  const int target_program = family_program(target_family, prep.families);
-  std::string lines;
+// What the outputs of either mode collect.
+struct RunOutputs {
+  std::string lines;       // samples.jsonl
   std::vector<Mix> mixes;  // rendered after everything else is written
-  if (!from_midi) {
-    for (size_t i = 0; i < requests.size(); ++i) {
-      const DecodedPart generated = decode_part(tok, results[i].tokens);
-      count(summary.counts, results[i], generated);
-      const std::vector<TrackSpec> tracks = {
-          {"source (" + source_family + ")", source_program, 0, tok.decode(requests[i].source).notes},
-          {"generated (" + target_family + ")", target_program, 1, generated.notes},
-          {"reference (" + target_family + ")", target_program, 2, tok.decode(references[i]).notes}};
-      const std::string path = (fs::path(o.out) / sample_file_name(int64_t(indices[i]), "mid")).string();
-      midi::write_midi_file(make_output_song(tracks), path);
-      summary.midi_files.push_back(path);
-      mixes.push_back({mix_path(path, "generated"), make_output_song({tracks[0], tracks[1]})});
-      mixes.push_back({mix_path(path, "reference"), make_output_song({tracks[0], tracks[2]})});
-      lines +=
-          sample_line(int64_t(indices[i]), requests[i].source, references[i], results[i].tokens, tokenizer_sha) + "\n";
-    }
-  } else {
-    const int tpq = input_song.ticks_per_quarter;
-    std::vector<std::vector<midi::Note>> generated_windows(window_count);
-    for (size_t i = 0; i < requests.size(); ++i) {
-      DecodedPart generated = decode_part(tok, results[i].tokens);
-      count(summary.counts, results[i], generated);
-      generated_windows[windows_used[i]] = std::move(generated.notes);
-      lines += sample_line(int64_t(windows_used[i]), requests[i].source, {}, results[i].tokens, tokenizer_sha) + "\n";
-    }
-    // Back on the input's time grid at tpq 384: the same beats, the same tempo map.
-    std::vector<midi::TempoChange> tempos = input_song.tempos;
-    for (auto& t : tempos) t.tick = rescale_tick(t.tick, tpq, midi::kOutputTicksPerQuarter);
-    std::vector<midi::TimeSignature> signatures = input_song.time_signatures;
-    for (auto& s : signatures) s.tick = rescale_tick(s.tick, tpq, midi::kOutputTicksPerQuarter);
+};
+
+void write_corpus_outputs(const GenerateRunOptions& o, const RunInputs& in, const RunRequests& r,
+                          const std::vector<GeneratedSequence>& results, GenerateRunSummary& summary, RunOutputs& out) {
+  const int source_program = family_program(in.source_family, in.prep.families);
+  const int target_program = family_program(in.target_family, in.prep.families);
+  for (size_t i = 0; i < r.requests.size(); ++i) {
+    const DecodedPart generated = decode_part(in.tok, results[i].tokens);
+    count(summary.counts, results[i], generated);
     const std::vector<TrackSpec> tracks = {
-        {"source (" + source_family + ")", source_part.program, 0,
-         rescale_notes(source_part.notes, tpq, midi::kOutputTicksPerQuarter)},
-        {"generated (" + target_family + ")", target_program, source_part.channel == 1 ? 2 : 1,
-         stitch_windows(generated_windows, int64_t(prep.window_beats) * midi::kOutputTicksPerQuarter)}};
-    const std::string path = (fs::path(o.out) / sample_file_name(0, "mid")).string();
-    midi::write_midi_file(make_output_song(tracks, tempos, signatures), path);
+        {"source (" + in.source_family + ")", source_program, 0, in.tok.decode(r.requests[i].source).notes},
+        {"generated (" + in.target_family + ")", target_program, 1, generated.notes},
+        {"reference (" + in.target_family + ")", target_program, 2, in.tok.decode(r.references[i]).notes}};
+    const std::string path = (fs::path(o.out) / sample_file_name(int64_t(r.ids[i]), "mid")).string();
+    midi::write_midi_file(make_output_song(tracks), path);
     summary.midi_files.push_back(path);
-    mixes.push_back({mix_path(path, "generated"), make_output_song(tracks, tempos, signatures)});
+    out.mixes.push_back({mix_path(path, "generated"), make_output_song({tracks[0], tracks[1]})});
+    out.mixes.push_back({mix_path(path, "reference"), make_output_song({tracks[0], tracks[2]})});
+    out.lines +=
+        sample_line(int64_t(r.ids[i]), r.requests[i].source, r.references[i], results[i].tokens, in.tokenizer_sha) +
+        "\n";
   }
-  util::write_file_atomic((fs::path(o.out) / "samples.jsonl").string(), lines);
+}
 
-  if (o.render == "wav") render_mixes(mixes, o, &summary);
+void write_midi_outputs(const GenerateRunOptions& o, const RunInputs& in, const RunRequests& r,
+                        const std::vector<GeneratedSequence>& results, GenerateRunSummary& summary, RunOutputs& out) {
+  const int tpq = r.song.ticks_per_quarter;
+  std::vector<std::vector<midi::Note>> generated_windows(r.window_count);
+  for (size_t i = 0; i < r.requests.size(); ++i) {
+    DecodedPart generated = decode_part(in.tok, results[i].tokens);
+    count(summary.counts, results[i], generated);
+    generated_windows[r.ids[i]] = std::move(generated.notes);
+    out.lines += sample_line(int64_t(r.ids[i]), r.requests[i].source, {}, results[i].tokens, in.tokenizer_sha) + "\n";
+  }
+  // Back on the input's time grid at tpq 384: the same beats, the same tempo map.
+  std::vector<midi::TempoChange> tempos = r.song.tempos;
+  for (auto& t : tempos) t.tick = rescale_tick(t.tick, tpq, midi::kOutputTicksPerQuarter);
+  std::vector<midi::TimeSignature> signatures = r.song.time_signatures;
+  for (auto& s : signatures) s.tick = rescale_tick(s.tick, tpq, midi::kOutputTicksPerQuarter);
+  const std::vector<TrackSpec> tracks = {
+      {"source (" + in.source_family + ")", r.source_part.program, 0,
+       rescale_notes(r.source_part.notes, tpq, midi::kOutputTicksPerQuarter)},
+      {"generated (" + in.target_family + ")", family_program(in.target_family, in.prep.families),
+       r.source_part.channel == 1 ? 2 : 1,
+       stitch_windows(generated_windows, int64_t(in.prep.window_beats) * midi::kOutputTicksPerQuarter)}};
+  const std::string path = (fs::path(o.out) / sample_file_name(0, "mid")).string();
+  midi::write_midi_file(make_output_song(tracks, tempos, signatures), path);
+  summary.midi_files.push_back(path);
+  out.mixes.push_back({mix_path(path, "generated"), make_output_song(tracks, tempos, signatures)});
+}
 
-  const int64_t sampled = summary.counts.generated_tokens - summary.counts.primed_tokens;
-  summary.tokens_per_s = summary.seconds > 0 ? double(sampled) / summary.seconds : 0.0;
+nlohmann::ordered_json meta_json(const GenerateRunOptions& o, const RunInputs& in, const RunRequests& r,
+                                 int64_t max_tokens, const GenerateRunSummary& summary) {
   nlohmann::ordered_json meta;
-  meta["tokenizer_sha256"] = tokenizer_sha;
+  meta["tokenizer_sha256"] = in.tokenizer_sha;
   meta["checkpoint"] = fs::absolute(o.checkpoint).string();
-  if (corpus) meta["corpus"] = fs::absolute(o.corpus).string();
-  if (from_midi) {
+  if (in.corpus) meta["corpus"] = fs::absolute(o.corpus).string();
+  if (!o.midi.empty()) {
     meta["midi"] = fs::absolute(o.midi).string();
-    meta["part"] = fmt::format("{}:{}", source_part.track, source_part.channel);
-    meta["windows"] = window_count;
+    meta["part"] = fmt::format("{}:{}", r.source_part.track, r.source_part.channel);
+    meta["windows"] = r.window_count;
   } else {
     meta["split"] = o.split;
-    meta["indices"] = indices;
+    meta["indices"] = r.ids;
   }
-  meta["direction"] = direction;
+  meta["direction"] = in.direction;
   // What the onset default was chosen from: the checkpoint's training targets (corpus.json).
-  meta["trained_notes_per_onset"] = trained_on && trained_on->target.onsets > 0
-                                        ? nlohmann::ordered_json(trained_on->target.notes_per_onset())
+  meta["trained_notes_per_onset"] = in.trained_on && in.trained_on->target.onsets > 0
+                                        ? nlohmann::ordered_json(in.trained_on->target.notes_per_onset())
                                         : nlohmann::ordered_json(nullptr);
-  const GenerationOptions& g = generation;
+  const GenerationOptions& g = in.generation;
   meta["sampling"] = {{"temperature", g.sampling.temperature},
                       {"top_k", g.sampling.top_k},
                       {"top_p", g.sampling.top_p},
                       {"typical_p", g.sampling.typical_p},
                       {"seed", g.seed},
                       {"prime", g.prime},
-                      {"max_tokens", generator.max_tokens()},
+                      {"max_tokens", max_tokens},
                       {"grammar_mask", g.grammar_mask},
                       {"max_notes_per_onset", g.max_notes_per_onset},
                       {"bars_within_source", g.bars_within_source},
@@ -310,8 +315,44 @@ GenerateRunSummary run_generate(const GenerateRunOptions& o) {
   meta["tokens_per_s"] = summary.tokens_per_s;
   meta["files"] = summary.midi_files.size();
   meta["accompanist"] = {{"version", acc::version()}, {"git_revision", acc::git_revision()}};
+  return meta;
+}
+
+}  // namespace
+
+GenerateRunSummary run_generate(const GenerateRunOptions& o) {
+  check_options(o);
+  const RunInputs in = open_inputs(o);
+  model::Seq2SeqTransformer model = model::load_model(o.checkpoint);
+  const int64_t max_tokens = token_limit(model->config(), in.tok, in.generation.max_tokens, o.checkpoint);
+
+  // Read every input before writing anything.
+  const bool from_midi = !o.midi.empty();
+  const RunRequests r = from_midi ? midi_requests(o, in) : corpus_requests(o, in);
+  spdlog::info("generate: {} {} from {}, {}{}{}, up to {} tokens each", r.requests.size(),
+               from_midi ? "windows" : "samples", from_midi ? o.midi : o.corpus + ":" + o.split,
+               in.generation.sampling.describe(),
+               in.generation.prime > 0 ? fmt::format(", prime {}", in.generation.prime) : std::string(),
+               describe_mask(in.generation), max_tokens);
+  Generator generator(model, in.tok, in.generation);
+  GenerateRunSummary summary;
+  const auto results = generate_with_progress(generator, r.requests, o.progress, &summary.seconds);
+
+  fs::create_directories(o.out);
+  std::error_code ec;
+  fs::remove(fs::path(o.out) / "meta.json", ec);  // an older run's marker must not vouch for this one
+  RunOutputs out;
+  if (from_midi)
+    write_midi_outputs(o, in, r, results, summary, out);
+  else
+    write_corpus_outputs(o, in, r, results, summary, out);
+  util::write_file_atomic((fs::path(o.out) / "samples.jsonl").string(), out.lines);
+  if (o.render == "wav") render_mixes(out.mixes, o, &summary);
+
+  const int64_t sampled = summary.counts.generated_tokens - summary.counts.primed_tokens;
+  summary.tokens_per_s = summary.seconds > 0 ? double(sampled) / summary.seconds : 0.0;
   summary.meta_path = (fs::path(o.out) / "meta.json").string();
-  util::write_file_atomic(summary.meta_path, meta.dump(2) + "\n");
+  util::write_file_atomic(summary.meta_path, meta_json(o, in, r, generator.max_tokens(), summary).dump(2) + "\n");
   return summary;
 }
 

@@ -8,18 +8,6 @@
 
 namespace acc::model {
 
-std::vector<int64_t> bar_indices(const int64_t* ids, int64_t n, const std::vector<int32_t>& bar_counts) {
-  std::vector<int64_t> out(size_t(std::max<int64_t>(n, 0)));
-  int64_t seen = 0;
-  for (int64_t i = 0; i < n; ++i) out[size_t(i)] = next_bar_index(seen, ids[i], bar_counts);
-  return out;
-}
-
-int64_t next_bar_index(int64_t& bars_seen, int64_t id, const std::vector<int32_t>& bar_counts) {
-  if (id >= 0 && size_t(id) < bar_counts.size()) bars_seen += bar_counts[size_t(id)];
-  return std::max<int64_t>(0, bars_seen - 1);
-}
-
 CrossBarContext cross_bar_context(const BarAlignment& a, const at::Tensor& key_pad, const at::Tensor& query_bars,
                                   const at::Tensor& key_bars) {
   const int64_t B = key_pad.size(0), Lk = key_pad.size(1);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "accompanist/model/bar_alignment.h"
 #include "accompanist/model/config.h"
 #include "accompanist/util/error.h"
 
@@ -25,13 +24,11 @@ void check_tokens(const std::vector<int64_t>& seq, const char* what, size_t inde
 }  // namespace
 
 Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::vector<std::vector<int64_t>>& targets,
-                 int64_t max_len, int64_t vocab_size, const std::vector<int32_t>* bar_counts,
-                 const BarChords* bar_chords) {
+                 int64_t max_len, int64_t vocab_size, const MusicalTime& time, const BarChords& bar_chords) {
   ACC_CHECK(!sources.empty(), "batch", "no sequences");
   ACC_CHECK(sources.size() == targets.size(), "batch", "different numbers of sources and targets");
   ACC_CHECK(max_len >= 1, "batch", "max_len must be positive");
-  ACC_CHECK(!bar_chords || (bar_counts && !bar_counts->empty()), "batch", "bar chords need the bar counts");
-  ACC_CHECK(!bar_chords || bar_chords->size() == sources.size(), "batch", "one list of bar chords per source");
+  ACC_CHECK(!time.chords() || bar_chords.size() == sources.size(), "batch", "one list of bar chords per source");
   const int64_t B = static_cast<int64_t>(sources.size());
   int64_t S = 0, T = 0;
   for (int64_t b = 0; b < B; ++b) {
@@ -61,11 +58,11 @@ Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::ve
     for (int64_t i = 0; i < n; ++i) lab[b * T + i] = i < static_cast<int64_t>(t.size()) ? t[i] : kEos;
     batch.label_tokens += n;
   }
-  if (bar_counts && !bar_counts->empty()) {
+  if (time.bars()) {
     // PAD counts no Bar: padding continues the last bar (it is masked anyway).
     batch.source_bars = at::zeros({B, S}, at::kLong);
     batch.target_bars = at::zeros({B, T}, at::kLong);
-    if (bar_chords) {
+    if (time.chords()) {
       batch.source_chords = at::zeros({B, S}, at::kLong);
       batch.target_chords = at::zeros({B, T}, at::kLong);
     }
@@ -73,10 +70,10 @@ Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::ve
                                            std::tuple{din, &batch.target_bars, &batch.target_chords, T}}) {
       int64_t* out = bars->data_ptr<int64_t>();
       for (int64_t b = 0; b < B; ++b) {
-        std::vector<int64_t> idx = bar_indices(tokens + b * L, L, *bar_counts);
+        std::vector<int64_t> idx = time.bar_indices(tokens + b * L, L);
         std::copy(idx.begin(), idx.end(), out + b * L);
-        if (!bar_chords) continue;
-        const std::vector<int32_t>& table = (*bar_chords)[size_t(b)];
+        if (!time.chords()) continue;
+        const std::vector<int32_t>& table = bar_chords[size_t(b)];
         int64_t* c = chords->data_ptr<int64_t>() + b * L;
         for (int64_t i = 0; i < L; ++i) c[i] = chord_of_bar(table, idx[size_t(i)]);
       }

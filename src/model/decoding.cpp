@@ -1,5 +1,7 @@
 #include "accompanist/model/decoding.h"
 
+#include <algorithm>
+
 #include "accompanist/model/precision.h"
 #include "accompanist/util/error.h"
 
@@ -72,6 +74,138 @@ void IncrementalDecoder::select(const torch::Tensor& rows) {
     pick(cache.key_pad);
   }
   batch_ = rows.size(0);
+}
+
+}  // namespace acc::model
+
+namespace acc::model {
+
+// The recomputing path: the whole decoder input, its bars and chords, grown a column per step.
+struct Decoding::Recompute {
+  torch::Tensor source, source_bars, source_chords;     // [B', S]
+  torch::Tensor memory;                                 // [B', S, d]: the encoder runs once either way
+  torch::Tensor history, history_bars, history_chords;  // [B', t+1]
+
+  void append(torch::Tensor& to, const torch::Tensor& column) {
+    if (!column.defined()) return;
+    to = to.defined() ? torch::cat({to, column.view({-1, 1})}, 1) : column.view({-1, 1});
+  }
+  void select(const torch::Tensor& rows) {
+    for (torch::Tensor* t : {&source, &source_bars, &source_chords, &memory, &history, &history_bars, &history_chords})
+      if (t->defined()) *t = t->index_select(0, rows);
+  }
+};
+
+namespace {
+
+torch::Device model_device(const Seq2SeqTransformer& model) {
+  return model->parameters().empty() ? torch::Device(torch::kCPU) : model->parameters().front().device();
+}
+
+torch::Tensor on(const torch::Tensor& t, const torch::Device& device) {
+  return t.defined() ? t.to(device) : torch::Tensor();
+}
+
+}  // namespace
+
+Decoding::Decoding(Seq2SeqTransformer model, const MusicalTime& time, const Batch& source, BarChords bar_chords,
+                   Options options)
+    : model_(std::move(model)),
+      time_(time),
+      bar_chords_(std::move(bar_chords)),
+      options_(std::move(options)),
+      device_(model_device(model_)) {
+  torch::NoGradGuard no_grad;
+  const int64_t batch = source.source.size(0);
+  ACC_CHECK(!time_.chords() || int64_t(bar_chords_.size()) == batch, "decoding", "one list of bar chords per row");
+  active_.resize(size_t(batch));
+  for (int64_t b = 0; b < batch; ++b) active_[size_t(b)] = b;
+  clocks_.assign(size_t(batch), MusicalTime::Clock());
+  const torch::Tensor ids = source.source.to(device_);
+  const torch::Tensor bars = time_.bars() ? on(source.source_bars, device_) : torch::Tensor();
+  const torch::Tensor chords = time_.chords() ? on(source.source_chords, device_) : torch::Tensor();
+  if (options_.use_cache) {
+    cached_ = std::make_unique<IncrementalDecoder>(model_, ids, options_.max_tokens, bars, chords, options_.precision);
+  } else {
+    recompute_ = std::make_unique<Recompute>();
+    recompute_->source = ids;
+    recompute_->source_bars = bars;
+    recompute_->source_chords = chords;
+    recompute_->memory = model_->encode(ids, bars, chords);
+  }
+}
+
+Decoding::~Decoding() = default;
+
+at::Tensor Decoding::step(const std::vector<int64_t>& tokens) {
+  std::vector<int64_t> bars, chords;  // of each active row's input
+  for (size_t i = 0; i < active_.size(); ++i) {
+    const int64_t b = active_[i];
+    const int64_t bar = time_.advance(clocks_[size_t(b)], tokens[i]);
+    bars.push_back(bar);
+    if (time_.chords()) chords.push_back(chord_of_bar(bar_chords_[size_t(b)], bar));
+  }
+  const auto long_options = torch::dtype(torch::kInt64);
+  const torch::Tensor input = torch::tensor(tokens, long_options).to(device_);  // [B']
+  const torch::Tensor input_bars = time_.bars() ? torch::tensor(bars, long_options).to(device_) : torch::Tensor();
+  const torch::Tensor input_chords = time_.chords() ? torch::tensor(chords, long_options).to(device_) : torch::Tensor();
+  torch::Tensor logits;  // [B', V]
+  if (cached_) {
+    logits = cached_->step(input, input_bars, input_chords);
+  } else {
+    Recompute& r = *recompute_;
+    r.append(r.history, input);
+    r.append(r.history_bars, input_bars);
+    r.append(r.history_chords, input_chords);
+    logits =
+        model_
+            ->decode(r.history, r.memory, r.source, {r.source_bars, r.history_bars, r.source_chords, r.history_chords})
+            .select(1, -1);
+  }
+  return logits.to(torch::kCPU, torch::kFloat).contiguous();
+}
+
+void Decoding::select(const std::vector<int64_t>& keep) {
+  const torch::Tensor rows = torch::tensor(keep, torch::dtype(torch::kInt64)).to(device_);
+  if (cached_)
+    cached_->select(rows);
+  else
+    recompute_->select(rows);
+  std::vector<int64_t> still;
+  for (int64_t i : keep) still.push_back(active_[size_t(i)]);
+  active_.swap(still);
+}
+
+std::vector<Decoding::Row> Decoding::run(const ChooseToken& choose, const std::function<void(int64_t)>& on_tokens) {
+  torch::NoGradGuard no_grad;
+  const int64_t vocab = model_->config().vocab_size;
+  std::vector<Row> out(active_.size());
+  std::vector<int64_t> tokens(active_.size(), kBos);  // each active row's next input
+  for (int64_t t = 0; t < options_.max_tokens && !active_.empty(); ++t) {
+    const torch::Tensor logits = step(tokens);  // [B', V]
+    const float* data = logits.data_ptr<float>();
+    std::vector<int64_t> keep, next;
+    int64_t made = 0;
+    for (size_t i = 0; i < active_.size(); ++i) {
+      const int64_t b = active_[i];
+      const int64_t id = choose(b, t, data + int64_t(i) * vocab, clocks_[size_t(b)]);
+      Row& row = out[size_t(b)];
+      if (id == kEos) {
+        row.ended = true;
+        continue;
+      }
+      row.tokens.push_back(id);
+      ++made;
+      if (int64_t(row.tokens.size()) >= options_.max_tokens) continue;
+      keep.push_back(int64_t(i));
+      next.push_back(id);
+    }
+    if (on_tokens) on_tokens(made);
+    if (keep.empty()) break;
+    if (keep.size() != active_.size()) select(keep);
+    tokens.swap(next);
+  }
+  return out;
 }
 
 }  // namespace acc::model

@@ -64,8 +64,7 @@ ScoreResult score_pairs(Seq2SeqTransformer& model, const std::vector<TokenPair>&
     }
     Batch batch;
     try {
-      batch = make_batch(sources, targets, config.max_len, config.vocab_size, &options.bar_counts,
-                         config.chord_conditioning.enabled() ? &chords : nullptr);
+      batch = make_batch(sources, targets, config.max_len, config.vocab_size, options.time, chords);
     } catch (const acc::Error& e) {
       throw acc::Error("score: pairs " + std::to_string(start) + ".." + std::to_string(end - 1), e.what());
     }

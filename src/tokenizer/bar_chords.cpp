@@ -17,11 +17,4 @@ std::vector<int32_t> bar_chord_ids(const Tokenizer& tokenizer, const TokenSeq& i
   return out;
 }
 
-std::vector<int64_t> chords_at(const std::vector<int64_t>& bars, const std::vector<int32_t>& bar_chords) {
-  std::vector<int64_t> out(bars.size(), 0);
-  for (size_t i = 0; i < bars.size(); ++i)
-    if (bars[i] >= 0 && bars[i] < int64_t(bar_chords.size())) out[i] = bar_chords[size_t(bars[i])];
-  return out;
-}
-
 }  // namespace acc::tokenizer

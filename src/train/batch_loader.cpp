@@ -34,8 +34,7 @@ StepData BatchLoader::build(DataPosition position) {
       targets.push_back(std::move(ex.target));
       chords.push_back(std::move(ex.source_bar_chords));
     }
-    model::Batch batch = model::make_batch(sources, targets, shape_.max_len, shape_.vocab_size, shape_.bar_counts,
-                                           shape_.bar_chords ? &chords : nullptr);
+    model::Batch batch = model::make_batch(sources, targets, shape_.max_len, shape_.vocab_size, shape_.time, chords);
     step.label_tokens += batch.label_tokens;
     step.source_tokens += batch.source_tokens;
     step.padded_tokens += batch.source.numel() + batch.decoder_input.numel();

@@ -31,9 +31,8 @@ struct LoaderShape {
   int accumulation = 1;
   int64_t max_len = 0;
   int64_t vocab_size = 0;
-  int depth = 4;                                     // steps prepared ahead
-  const std::vector<int32_t>* bar_counts = nullptr;  // Bar tokens per id: batches carry bar indices
-  bool bar_chords = false;                           // batches carry the examples' chord ids (needs bar_counts)
+  int depth = 4;            // steps prepared ahead
+  model::MusicalTime time;  // the bar indices and chords batches carry
 };
 
 class BatchLoader {

@@ -234,8 +234,7 @@ class Trainer {
                       cfg_.data.max_len,
                       data_.vocab_size,
                       cfg_.data.prefetch_batches,
-                      &data_.bar_counts,
-                      cfg_.model.chord_conditioning.enabled()};
+                      data_.time};
     BatchLoader loader(*data_.train, plan, shape, state_.position);
     dist::GradientBucketer bucketer(*model_, comm_, dist::BucketerOptions::from(cfg_.dist));
     if (comm_.rank() == 0 && t.max_tokens > 0)
@@ -469,8 +468,7 @@ class Trainer {
         chords.push_back(std::move(ex.source_bar_chords));
       }
       if (sources.empty()) continue;
-      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, data_.vocab_size, &data_.bar_counts,
-                                         cfg_.model.chord_conditioning.enabled() ? &chords : nullptr);
+      model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, data_.vocab_size, data_.time, chords);
       torch::Tensor logits = forward(b);
       loss_sum += model::sequence_loss_sum(logits.to(torch::kFloat32), to_device(b.labels)).item<double>();
       tokens += b.label_tokens + b.source_tokens;
@@ -540,8 +538,8 @@ class Trainer {
     std::vector<TokenExample> examples;
     for (uint32_t i : picked) examples.push_back(data_.valid->get(i));
     const std::string dir = (fs::path(run_.run_dir) / "samples" / fmt::format("step-{:08d}", state_.step)).string();
-    write_training_samples(model_, examples, picked, dir, cfg_.train.sample_max_tokens, device_, data_.tokenizer_json(),
-                           data_.bar_counts);
+    write_training_samples(model_, examples, picked, dir, cfg_.train.sample_max_tokens, data_.tokenizer_json(),
+                           data_.time);
   }
 
   static std::string format_duration(double s) {

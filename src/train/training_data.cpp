@@ -17,11 +17,8 @@ void open_synthetic(const TrainConfig& cfg, TrainingData& d) {
   d.vocab_size = cfg.data.synthetic_vocab;
   d.train = synthetic_pairs(kSyntheticExamples, cfg.data.synthetic_len, d.vocab_size, cfg.train.seed);
   d.valid = synthetic_pairs(kSyntheticValidExamples, cfg.data.synthetic_len, d.vocab_size, cfg.train.seed + 1);
-  if (cfg.model.needs_bars()) {
-    d.bar_counts = tokenizer::Tokenizer().bar_counts();  // random ids: only the base Bar id counts
-    d.bar_counts.resize(size_t(d.vocab_size), 0);
-  }
-  if (cfg.model.chord_conditioning.enabled()) {
+  d.time = model::MusicalTime(cfg.model, tokenizer::Tokenizer().bar_counts());  // random ids: only the base Bar counts
+  if (d.time.chords()) {
     d.train = with_bar_chords(std::move(d.train), tokenizer::Tokenizer());
     d.valid = with_bar_chords(std::move(d.valid), tokenizer::Tokenizer());
   }
@@ -60,11 +57,11 @@ TrainingData open_training_data(const TrainConfig& cfg, bool describe) {
   d.vocab_size = d.corpus->vocab_size();
   d.tokenizer_sha256 = d.corpus->tokenizer_sha256();
   const auto tokenizer = tokenizer::Tokenizer::from_json(d.corpus->tokenizer_json(), cfg.data.corpus);
-  if (cfg.model.needs_bars()) d.bar_counts = tokenizer.bar_counts();
+  d.time = model::MusicalTime(cfg.model, tokenizer.bar_counts());
   d.train = corpus_pairs(d.corpus->split("train"));
   d.valid = corpus_pairs(d.corpus->split("valid"));
   if (!cfg.data.replay.corpus.empty()) add_replay_pairs(cfg, d, describe);
-  if (cfg.model.chord_conditioning.enabled()) {
+  if (d.time.chords()) {
     d.train = with_bar_chords(std::move(d.train), tokenizer);
     d.valid = with_bar_chords(std::move(d.valid), tokenizer);
   }

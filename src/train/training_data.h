@@ -11,6 +11,7 @@
 
 #include "accompanist/data/corpus.h"
 #include "accompanist/data/corpus_record.h"
+#include "accompanist/model/musical_time.h"
 #include "accompanist/train/pair_source.h"
 #include "accompanist/train/train_config.h"
 
@@ -23,7 +24,7 @@ struct TrainingData {
   std::unique_ptr<PairSource> train, valid;
   int vocab_size = 0;
   std::string tokenizer_sha256;
-  std::vector<int32_t> bar_counts;           // Bar tokens per id, when the model needs bar indices
+  model::MusicalTime time;                   // bars and chords, as the model reads them
   std::optional<data::CorpusRecord> record;  // with describe: generate's defaults come from it
 
   std::string tokenizer_json() const { return corpus ? corpus->tokenizer_json() : std::string(); }

@@ -62,7 +62,7 @@ TEST(BarIndices, MakeBatchFillsThemForSourceAndDecoderInput) {
   const auto counts = test_bar_counts(23);
   std::vector<std::vector<int64_t>> src = {{4, 5, 4, 6}, {4, 5}};
   std::vector<std::vector<int64_t>> tgt = {{4, 5, 4}, {4, 7, 6, 5}};
-  Batch b = make_batch(src, tgt, 16, 23, &counts);
+  Batch b = make_batch(src, tgt, 16, 23, MusicalTime(aligned_config(), counts));
   ASSERT_TRUE(b.source_bars.defined());
   EXPECT_TRUE(torch::equal(b.source_bars, torch::tensor({{0, 0, 1, 1}, {0, 0, 0, 0}}, torch::kLong)));
   // Decoder input: BOS, target...; padding continues the last bar.
@@ -199,7 +199,7 @@ TEST(BarAlignmentModel, NeedsBarIndicesAndUsesThem) {
   model->eval();
   const auto counts = test_bar_counts(c.vocab_size);
   std::vector<std::vector<int64_t>> src = {{4, 5, 6, 4, 8, 8, 4, 10}}, tgt = {{4, 5, 4, 6, 6}};
-  Batch b = make_batch(src, tgt, c.max_len, c.vocab_size, &counts);
+  Batch b = make_batch(src, tgt, c.max_len, c.vocab_size, MusicalTime(c, counts));
   EXPECT_THROW(model(b.source, b.decoder_input), acc::Error);
   torch::NoGradGuard no_grad;
   testing::perturb_parameters(model);  // bar_bias away from zero
@@ -248,8 +248,9 @@ TEST(BarAlignmentModel, GradientsReachTheBarParameters) {
   c.bar_alignment.window = false;  // the bias alone decides
   Seq2SeqTransformer model(c);
   const auto counts = test_bar_counts(c.vocab_size);
-  Batch b = make_batch(std::vector<std::vector<int64_t>>{{4, 5, 4, 6, 4, 8}},
-                       std::vector<std::vector<int64_t>>{{4, 5, 4, 6}}, c.max_len, c.vocab_size, &counts);
+  Batch b =
+      make_batch(std::vector<std::vector<int64_t>>{{4, 5, 4, 6, 4, 8}}, std::vector<std::vector<int64_t>>{{4, 5, 4, 6}},
+                 c.max_len, c.vocab_size, MusicalTime(c, counts));
   torch::Tensor loss =
       sequence_loss(model(b.source, b.decoder_input, BarIndices{b.source_bars, b.target_bars}), b.labels);
   loss.backward();
@@ -283,7 +284,7 @@ TEST(BarAlignmentModel, IncrementalDecodingEqualsTheFullForward) {
   for (auto* seqs : {&src, &tgt})  // a bar every third token or so
     for (auto& seq : *seqs)
       for (size_t i = 0; i < seq.size(); i += 3) seq[i] = 4;
-  Batch b = make_batch(src, tgt, c.max_len, c.vocab_size, &counts);
+  Batch b = make_batch(src, tgt, c.max_len, c.vocab_size, MusicalTime(c, counts));
   ASSERT_GT(b.target_bars.max().item<int64_t>(), 2);  // bars past max_bars and past the bias distance occur
   torch::NoGradGuard no_grad;
   torch::Tensor full = model(b.source, b.decoder_input, BarIndices{b.source_bars, b.target_bars});  // [B, T, V]
@@ -328,7 +329,7 @@ TEST(BarAlignmentReference, LogitsMatchTheIndependentPythonModel) {
   ScoreOptions opts;
   opts.batch_size = 3;
   opts.logits_path = dir.file("cpp.h5");
-  opts.bar_counts = counts;
+  opts.time = MusicalTime(c, counts);
   ScoreResult cpp = score_pairs(model, pairs, opts);
 
   const testing::ReferenceComparison r = testing::compare_with_python_reference(

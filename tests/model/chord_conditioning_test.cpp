@@ -108,15 +108,27 @@ TEST(ChordConditioningBatch, EveryPositionGetsTheChordOfItsBar) {
   // Target: BOS, Bar, note, Bar, note, Bar (a third bar the source does not have).
   std::vector<std::vector<int64_t>> src = {{5, 4, 6, 4, 8}}, tgt = {{4, 5, 4, 6, 4}};
   const BarChords chords = {{11, 42}};
-  Batch b = make_batch(src, tgt, 16, 23, &counts, &chords);
+  const MusicalTime time(chord_config(), counts);
+  Batch b = make_batch(src, tgt, 16, 23, time, chords);
   ASSERT_TRUE(b.source_chords.defined());
   EXPECT_TRUE(b.source_chords.equal(torch::tensor({{11, 11, 11, 42, 42}}, torch::kLong)));
   // Decoder input BOS 4 5 4 6 4: bars 0 0 0 1 1 2; bar 2 is past the source: chord 0.
   EXPECT_TRUE(b.target_chords.equal(torch::tensor({{11, 11, 11, 42, 42, 0}}, torch::kLong)));
-  EXPECT_THROW(make_batch(src, tgt, 16, 23, nullptr, &chords), acc::Error);  // chords need bar counts
+  EXPECT_FALSE(
+      make_batch(src, tgt, 16, 23, MusicalTime(chord_config(), {}), chords).source_chords.defined());  // no counts
   const BarChords two = {{1}, {2}};
-  EXPECT_THROW(make_batch(src, tgt, 16, 23, &counts, &two), acc::Error);  // one list per source
-  EXPECT_FALSE(make_batch(src, tgt, 16, 23, &counts).source_chords.defined());
+  EXPECT_THROW(make_batch(src, tgt, 16, 23, time, two), acc::Error);  // one list per source
+  ModelConfig bars_only = chord_config();
+  bars_only.chord_conditioning = {};
+  bars_only.bar_alignment.window = true;
+  EXPECT_FALSE(make_batch(src, tgt, 16, 23, MusicalTime(bars_only, counts), chords).source_chords.defined());
+}
+
+TEST(ChordConditioningBatch, ChordOfBarIsZeroOutsideTheSourceBars) {
+  const std::vector<int32_t> chords = {11, 0, 42};
+  std::vector<int64_t> got;
+  for (int64_t bar : {0, 0, 1, 2, 3, -1}) got.push_back(chord_of_bar(chords, bar));
+  EXPECT_EQ(got, (std::vector<int64_t>{11, 11, 0, 42, 0, 0}));
 }
 
 TEST(ChordConditioningModel, NeedsChordIdsAndUsesThem) {
@@ -128,7 +140,8 @@ TEST(ChordConditioningModel, NeedsChordIdsAndUsesThem) {
   const auto counts = test_bar_counts(c.vocab_size);
   const BarChords chords = {{5, 17, 80}};
   Batch b = make_batch(std::vector<std::vector<int64_t>>{{4, 5, 6, 4, 8, 8, 4, 10}},
-                       std::vector<std::vector<int64_t>>{{4, 5, 4, 6, 6}}, c.max_len, c.vocab_size, &counts, &chords);
+                       std::vector<std::vector<int64_t>>{{4, 5, 4, 6, 6}}, c.max_len, c.vocab_size,
+                       MusicalTime(c, counts), chords);
   torch::NoGradGuard no_grad;
   BarIndices bars = batch_bar_indices(b, torch::kCPU);
   torch::Tensor logits = model(b.source, b.decoder_input, bars);
@@ -153,8 +166,9 @@ TEST(ChordConditioningModel, GradientsReachBothChordTables) {
   Seq2SeqTransformer model(c);
   const auto counts = test_bar_counts(c.vocab_size);
   const BarChords chords = {{3, 30, 60}};
-  Batch b = make_batch(std::vector<std::vector<int64_t>>{{4, 5, 4, 6, 4, 8}},
-                       std::vector<std::vector<int64_t>>{{4, 5, 4, 6}}, c.max_len, c.vocab_size, &counts, &chords);
+  Batch b =
+      make_batch(std::vector<std::vector<int64_t>>{{4, 5, 4, 6, 4, 8}}, std::vector<std::vector<int64_t>>{{4, 5, 4, 6}},
+                 c.max_len, c.vocab_size, MusicalTime(c, counts), chords);
   sequence_loss(model(b.source, b.decoder_input, batch_bar_indices(b, torch::kCPU)), b.labels).backward();
   // The source opens bars 0..2; the decoder input (BOS 4 5 4 6) bars 0..1 only.
   for (auto [name, used] : {std::pair<const char*, std::vector<int64_t>>{"src_chord_embed.weight", {3, 30, 60}},
@@ -185,7 +199,7 @@ TEST(ChordConditioningModel, IncrementalDecodingEqualsTheFullForward) {
       for (size_t i = 0; i < seq.size(); i += 3) seq[i] = 4;
   BarChords chords;
   for (size_t i = 0; i < src.size(); ++i) chords.push_back(random_chords(rng, 4));
-  Batch b = make_batch(src, tgt, c.max_len, c.vocab_size, &counts, &chords);
+  Batch b = make_batch(src, tgt, c.max_len, c.vocab_size, MusicalTime(c, counts), chords);
   torch::NoGradGuard no_grad;
   torch::Tensor full = model(b.source, b.decoder_input, batch_bar_indices(b, torch::kCPU));  // [B, T, V]
   // fp32: incremental = full forward holds in fp32 (see bar_alignment_test.cpp).
@@ -248,7 +262,7 @@ TEST(ChordConditioningReference, LogitsMatchTheIndependentPythonModel) {
   ScoreOptions opts;
   opts.batch_size = 3;
   opts.logits_path = dir.file("cpp.h5");
-  opts.bar_counts = counts;
+  opts.time = MusicalTime(c, counts);
   ScoreResult cpp = score_pairs(model, pairs, opts);
 
   const testing::ReferenceComparison r = testing::compare_with_python_reference(

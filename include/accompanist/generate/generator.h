@@ -7,8 +7,9 @@
 // notes per onset. A generated part never opens more bars than its source
 // has (bars_within_source): sampling a token that would open one ends the
 // part there, as EOS does; nor does it end (EOS) before it has as many bars
-// as the source (end_with_source). Models that align bars
-// get the bar index of every source token and decoder input.
+// as the source (end_with_source). Bars are counted by model::MusicalTime,
+// which also gives models that read them the bar index (and chord) of every
+// source token and decoder input; model::Decoding runs the steps.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "accompanist/generate/sampler.h"
+#include "accompanist/model/musical_time.h"
 #include "accompanist/model/precision.h"
 #include "accompanist/model/transformer.h"
 #include "accompanist/tokenizer/tokenizer.h"
@@ -86,15 +88,25 @@ class Generator {
   int64_t max_tokens() const { return max_tokens_; }
 
  private:
+  struct SourceBatch;
+  struct RowState;
   void generate_batch(const std::vector<GenerationRequest>& requests, size_t begin, size_t end,
                       std::vector<GeneratedSequence>& out, const std::function<void(int64_t)>& on_tokens);
+  SourceBatch source_batch(const std::vector<GenerationRequest>& requests, size_t begin, size_t end) const;
+  std::vector<RowState> row_states(const std::vector<GenerationRequest>& requests, size_t begin,
+                                   const SourceBatch& source) const;
+  // The sampling rules: the next id of a row at step t, or EOS.
+  int64_t choose_token(RowState& row, int64_t t, const float* logits, const model::MusicalTime::Clock& clock);
+  int64_t sample_token(RowState& row, const float* logits, int64_t bars_seen);
+  uint8_t* narrowed(const uint8_t*& allowed);
 
   model::Seq2SeqTransformer model_;
   const tokenizer::Tokenizer& tokenizer_;
   GenerationOptions options_;
   int64_t max_tokens_ = 0;
   std::vector<uint8_t> always_allowed_;  // ids that may ever be sampled (no PAD, BOS, MASK, unknown ids)
-  std::vector<int32_t> bar_counts_;      // Bar tokens in each id's expansion (vocab entries)
+  model::MusicalTime time_;              // Bar tokens in each id's expansion; what the model reads
+  std::vector<uint8_t> mask_;            // scratch: what one row may sample at one step
   struct GrammarTables;
   std::unique_ptr<GrammarTables> grammar_;
 };

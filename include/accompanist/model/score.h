@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "accompanist/model/musical_time.h"
 #include "accompanist/model/transformer.h"
 
 namespace acc::model {
@@ -23,8 +24,8 @@ struct TokenPair {
 struct ScoreOptions {
   int64_t batch_size = 16;
   std::string logits_path;  // empty: no logits file
-  // Bar tokens per id (Tokenizer::bar_counts()): needed by a model that aligns bars.
-  std::vector<int32_t> bar_counts;
+  // Musical time (from Tokenizer::bar_counts()): needed by a model that reads bars.
+  MusicalTime time;
 };
 
 struct ScoreResult {

@@ -15,9 +15,6 @@ namespace acc::tokenizer {
 // sequence opens (its Bar tokens): 0 for a bar without notes. Malformed note
 // groups are skipped, as in decoding.
 std::vector<int32_t> bar_chord_ids(const Tokenizer& tokenizer, const TokenSeq& ids);
-
-// Per position: the chord id of the bar each position is in (bars[i] indexes
-// bar_chords; an index outside it gives 0, no chord).
-std::vector<int64_t> chords_at(const std::vector<int64_t>& bars, const std::vector<int32_t>& bar_chords);
+// (The chord of each position's bar: model::chord_of_bar, musical_time.h.)
 
 }  // namespace acc::tokenizer

@@ -70,22 +70,22 @@ std::function<int()> setup_score(CLI::App& app) {
 
     // The corpus's tokenizer only for a model that needs bars or chords (test
     // corpora may carry a stand-in tokenizer).
-    const bool needs_bars = model->config().needs_bars();
-    const bool chords = model->config().chord_conditioning.enabled();
+    acc::model::ScoreOptions options;
+    const bool needs_bars = acc::model::MusicalTime::needs_bars(model->config());
     const auto tokenizer = needs_bars ? acc::tokenizer::Tokenizer::from_json(corpus.tokenizer_json(), a->corpus)
                                       : acc::tokenizer::Tokenizer();
+    if (needs_bars) options.time = acc::model::MusicalTime(model->config(), tokenizer.bar_counts());
     std::vector<acc::model::TokenPair> pairs(n);
     for (size_t i = 0; i < n; ++i) {
       auto s = split.source(i);
       auto t = split.target(i);
       pairs[i].source.assign(s.begin(), s.end());
       pairs[i].target.assign(t.begin(), t.end());
-      if (chords) pairs[i].source_bar_chords = acc::tokenizer::bar_chord_ids(tokenizer, {s.begin(), s.end()});
+      if (options.time.chords())
+        pairs[i].source_bar_chords = acc::tokenizer::bar_chord_ids(tokenizer, {s.begin(), s.end()});
     }
-    acc::model::ScoreOptions options;
     options.batch_size = a->batch_size;
     options.logits_path = a->logits;
-    if (needs_bars) options.bar_counts = tokenizer.bar_counts();
     acc::model::ScoreResult r = acc::model::score_pairs(model, pairs, options);
 
     nlohmann::ordered_json out;
