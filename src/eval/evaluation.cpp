@@ -7,6 +7,7 @@
 #include "accompanist/eval/key.h"
 #include "accompanist/eval/levenshtein.h"
 #include "accompanist/eval/rhythm.h"
+#include "accompanist/tokenizer/decoded_part.h"
 #include "accompanist/tokenizer/statistics.h"
 #include "accompanist/util/error.h"
 #include "accompanist/util/splitmix64.h"
@@ -96,9 +97,10 @@ Analyses analyse_all(const EvaluationInput& input, util::ThreadPool& pool) {
   pool.parallel_for(out.samples.size(), [&](size_t i) { out.samples[i] = analyse_sample(tok, input.samples[i]); });
   out.validation.resize(input.validation.size());
   pool.parallel_for(out.validation.size(), [&](size_t i) {
-    const DecodedPart part = decode_part(tok, input.validation[i]);
+    const tokenizer::DecodedPart part = tokenizer::decode_part(tok, strip_special(input.validation[i]));
     int64_t span = part.bars;
-    if (!input.validation_sources.empty()) span = std::max(span, decode_part(tok, input.validation_sources[i]).bars);
+    if (!input.validation_sources.empty())
+      span = std::max(span, tokenizer::decode_part(tok, strip_special(input.validation_sources[i])).bars);
     out.validation[i].bars = bar_masks(part.notes, kTpq, span);
     out.validation[i].notes = notes_per_bar(part.notes, kTpq, span);
   });

@@ -1,6 +1,5 @@
 #include "accompanist/eval/rhythm.h"
 
-#include <algorithm>
 #include <bitset>
 #include <utility>
 
@@ -25,15 +24,6 @@ NotePosition note_position(int64_t onset, int ticks_per_quarter) {
   p.bar = onset / bar_ticks;
   p.position = int(8 * (onset % bar_ticks) / ticks_per_quarter);
   return p;
-}
-
-int64_t bar_count(const std::vector<midi::Note>& notes, int ticks_per_quarter) {
-  int64_t bars = 0;
-  for (const midi::Note& note : notes) {
-    if (note.start < 0) continue;
-    bars = std::max(bars, note_position(note.start, ticks_per_quarter).bar + 1);
-  }
-  return bars;
 }
 
 std::vector<BarMask> bar_masks(const std::vector<midi::Note>& notes, int ticks_per_quarter, int64_t num_bars) {

@@ -18,9 +18,9 @@ AnalysedPart SampleAnalysis::part(Part which) const {
 SampleAnalysis analyse_sample(const tokenizer::Tokenizer& tok, const Sample& sample) {
   constexpr int kTpq = tokenizer::kDecodeTicksPerQuarter;
   SampleAnalysis a;
-  a.source = decode_part(tok, sample.source);
-  a.reference = decode_part(tok, sample.reference);
-  a.generated = decode_part(tok, sample.generated);
+  a.source = tokenizer::decode_part(tok, strip_special(sample.source));
+  a.reference = tokenizer::decode_part(tok, strip_special(sample.reference));
+  a.generated = tokenizer::decode_part(tok, strip_special(sample.generated));
   a.span = std::max({a.source.bars, a.reference.bars, a.generated.bars});
   a.reference_bars = bar_masks(a.reference.notes, kTpq, a.span);
   a.generated_bars = bar_masks(a.generated.notes, kTpq, a.span);

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "accompanist/eval/part_analysis.h"
 #include "accompanist/eval/rhythm.h"
 #include "accompanist/eval/samples.h"
+#include "accompanist/tokenizer/decoded_part.h"
 #include "accompanist/tokenizer/tokenizer.h"
 
 namespace acc::eval {
@@ -18,15 +18,15 @@ const char* part_name(Part part);  // "reference", "generated": the keys in repo
 
 // One part of an analysed sample, with the source part it accompanies.
 struct AnalysedPart {
-  const DecodedPart& part;
+  const tokenizer::DecodedPart& part;
   const std::vector<BarMask>& bars;  // onset mask of each bar of the span
   const std::vector<int>& notes_per_bar;
-  const DecodedPart& source;
+  const tokenizer::DecodedPart& source;
   int64_t span;  // bars of the sample
 };
 
 struct SampleAnalysis {
-  DecodedPart source, reference, generated;
+  tokenizer::DecodedPart source, reference, generated;
   // max(bars of source, reference, generated): a part that stops early has empty bars.
   int64_t span = 0;
   std::vector<BarMask> reference_bars, generated_bars;

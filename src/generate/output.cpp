@@ -6,15 +6,6 @@
 
 namespace acc::generate {
 
-DecodedPart decode_part(const tokenizer::Tokenizer& tokenizer, const tokenizer::TokenSeq& ids) {
-  tokenizer::DecodeResult r = tokenizer.decode(ids);
-  DecodedPart out;
-  out.notes = std::move(r.notes);
-  out.errors = r.errors;
-  out.tokens = int64_t(ids.size());
-  return out;
-}
-
 nlohmann::ordered_json GenerationCounts::to_json() const {
   nlohmann::ordered_json j;
   j["samples"] = samples;

@@ -17,6 +17,7 @@
 #include "accompanist/midi/reader.h"
 #include "accompanist/midi/writer.h"
 #include "accompanist/model/checkpoint.h"
+#include "accompanist/tokenizer/decoded_part.h"
 #include "accompanist/util/config.h"
 #include "accompanist/util/error.h"
 #include "accompanist/util/file.h"
@@ -80,12 +81,12 @@ std::vector<GeneratedSequence> generate_with_progress(Generator& generator,
   return result;
 }
 
-void count(GenerationCounts& c, const GeneratedSequence& g, const DecodedPart& d) {
+void count(GenerationCounts& c, const GeneratedSequence& g, const tokenizer::DecodedPart& d) {
   ++c.samples;
   c.generated_tokens += int64_t(g.tokens.size());
   c.primed_tokens += g.primed;
   c.ended_eos += g.ended ? 1 : 0;
-  c.grammar_errors += d.errors;
+  c.grammar_errors += d.grammar_errors;
   c.unrepairable += d.unrepairable() ? 1 : 0;
   c.generated_notes += int64_t(d.notes.size());
 }
@@ -234,7 +235,7 @@ void write_corpus_outputs(const GenerateRunOptions& o, const RunInputs& in, cons
   const int source_program = family_program(in.source_family, in.prep.families);
   const int target_program = family_program(in.target_family, in.prep.families);
   for (size_t i = 0; i < r.requests.size(); ++i) {
-    const DecodedPart generated = decode_part(in.tok, results[i].tokens);
+    const tokenizer::DecodedPart generated = tokenizer::decode_part(in.tok, results[i].tokens);
     count(summary.counts, results[i], generated);
     const std::vector<TrackSpec> tracks = {
         {"source (" + in.source_family + ")", source_program, 0, in.tok.decode(r.requests[i].source).notes},
@@ -256,7 +257,7 @@ void write_midi_outputs(const GenerateRunOptions& o, const RunInputs& in, const 
   const int tpq = r.song.ticks_per_quarter;
   std::vector<std::vector<midi::Note>> generated_windows(r.window_count);
   for (size_t i = 0; i < r.requests.size(); ++i) {
-    DecodedPart generated = decode_part(in.tok, results[i].tokens);
+    tokenizer::DecodedPart generated = tokenizer::decode_part(in.tok, results[i].tokens);
     count(summary.counts, results[i], generated);
     generated_windows[r.ids[i]] = std::move(generated.notes);
     out.lines += sample_line(int64_t(r.ids[i]), r.requests[i].source, {}, results[i].tokens, in.tokenizer_sha) + "\n";

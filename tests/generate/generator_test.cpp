@@ -9,10 +9,11 @@
 #include <random>
 
 #include "accompanist/generate/generator.h"
-#include "accompanist/generate/output.h"
+#include "accompanist/tokenizer/decoded_part.h"
 #include "accompanist/tokenizer/grammar.h"
 #include "accompanist/tokenizer/remi.h"
 #include "accompanist/util/error.h"
+#include "common/test_tokenizers.h"
 
 namespace {
 
@@ -20,6 +21,7 @@ using acc::generate::GeneratedSequence;
 using acc::generate::GenerationOptions;
 using acc::generate::GenerationRequest;
 using acc::generate::Generator;
+using acc::testing::test_tokenizer;
 using acc::tokenizer::TokenSeq;
 namespace tk = acc::tokenizer;
 
@@ -29,15 +31,6 @@ GenerationOptions fp32_options() {
   GenerationOptions o;
   o.precision = "fp32";
   return o;
-}
-
-// A few merges so that BPE ids are exercised: (Bar, Position_0), (Pitch_60, Velocity_79), and one over it.
-tk::Tokenizer test_tokenizer() {
-  const tk::TokenId bar_pos0 = tk::kBaseVocabSize, pitch_vel = tk::kBaseVocabSize + 1;
-  return tk::Tokenizer(tk::Bpe({{tk::kBar, tk::Vocabulary::position_id(0)},
-                                {tk::Vocabulary::pitch_id(60), tk::Vocabulary::velocity_id(4)},
-                                {pitch_vel, tk::Vocabulary::duration_id(7)},
-                                {bar_pos0, tk::Vocabulary::pitch_id(48)}}));
 }
 
 acc::model::Seq2SeqTransformer random_model(int64_t vocab, uint64_t seed, int64_t max_len = 48, bool aligned = false) {
@@ -198,8 +191,8 @@ TEST(Generator, GrammarMaskGivesNoGrammarErrorsFromARandomModel) {
   const tk::Grammar grammar(tok.bpe());
   int64_t tokens = 0, notes = 0;
   for (size_t i = 0; i < reqs.size(); ++i) {
-    const auto d = acc::generate::decode_part(tok, masked[i].tokens);
-    EXPECT_EQ(d.errors, 0) << i;
+    const auto d = tk::decode_part(tok, masked[i].tokens);
+    EXPECT_EQ(d.grammar_errors, 0) << i;
     EXPECT_EQ(tk::count_grammar_errors(tok.decode_bpe(masked[i].tokens)), 0) << i;
     EXPECT_NE(grammar.run(masked[i].tokens), tk::Grammar::kDead) << i;
     EXPECT_FALSE(masked[i].grammar_broken);
@@ -216,8 +209,8 @@ TEST(Generator, GrammarMaskGivesNoGrammarErrorsFromARandomModel) {
   const auto free = Generator(model, tok, o).generate(reqs);
   int64_t errors = 0, free_tokens = 0, unrepairable = 0;
   for (const auto& g : free) {
-    const auto d = acc::generate::decode_part(tok, g.tokens);
-    errors += d.errors;
+    const auto d = tk::decode_part(tok, g.tokens);
+    errors += d.grammar_errors;
     free_tokens += d.tokens;
     unrepairable += d.unrepairable();
   }
@@ -247,7 +240,7 @@ TEST(Generator, PrimingForcesTheReferenceStart) {
       EXPECT_EQ(TokenSeq(out[i].tokens.begin(), out[i].tokens.begin() + long(n)),
                 TokenSeq(reqs[i].prime.begin(), reqs[i].prime.begin() + long(n)));
       if (mask) {
-        EXPECT_EQ(acc::generate::decode_part(tok, out[i].tokens).errors, 0);
+        EXPECT_EQ(tk::decode_part(tok, out[i].tokens).grammar_errors, 0);
       }
     }
   }
@@ -439,8 +432,8 @@ TEST(Generator, OneNotePerOnsetFromAModelThatStacks) {
   for (size_t i = 0; i < reqs.size(); ++i) {
     EXPECT_EQ(max_notes_at_an_onset(tok, single[i].tokens), 1) << i;
     EXPECT_NE(grammar.run(single[i].tokens), tk::Grammar::kDead) << i;
-    EXPECT_EQ(acc::generate::decode_part(tok, single[i].tokens).errors, 0) << i;
-    notes += int64_t(acc::generate::decode_part(tok, single[i].tokens).notes.size());
+    EXPECT_EQ(tk::decode_part(tok, single[i].tokens).grammar_errors, 0) << i;
+    notes += int64_t(tk::decode_part(tok, single[i].tokens).notes.size());
   }
   EXPECT_GT(notes, 3 * int64_t(reqs.size()));
 

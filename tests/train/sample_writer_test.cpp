@@ -12,21 +12,14 @@
 
 #include "accompanist/generate/generator.h"
 #include "accompanist/tokenizer/bar_chords.h"
+#include "common/test_tokenizers.h"
 #include "train/sample_writer.h"
 
 namespace {
 
 namespace tk = acc::tokenizer;
 namespace fs = std::filesystem;
-
-// A few merges so that BPE ids (one of them opening a bar) are exercised.
-tk::Tokenizer test_tokenizer() {
-  const tk::TokenId bar_pos0 = tk::kBaseVocabSize, pitch_vel = tk::kBaseVocabSize + 1;
-  return tk::Tokenizer(tk::Bpe({{tk::kBar, tk::Vocabulary::position_id(0)},
-                                {tk::Vocabulary::pitch_id(60), tk::Vocabulary::velocity_id(4)},
-                                {pitch_vel, tk::Vocabulary::duration_id(7)},
-                                {bar_pos0, tk::Vocabulary::pitch_id(48)}}));
-}
+using acc::testing::test_tokenizer;  // BPE ids, one of them opening a bar
 
 acc::model::Seq2SeqTransformer random_model(int64_t vocab, bool musical) {
   torch::manual_seed(11);

@@ -31,9 +31,6 @@ struct NotePosition {
 // Bar and position of an onset (>= 0) at ticks_per_quarter (>= 1).
 NotePosition note_position(int64_t onset, int ticks_per_quarter);
 
-// Bars from bar 0 up to the bar of the last onset: 0 without notes.
-int64_t bar_count(const std::vector<midi::Note>& notes, int ticks_per_quarter);
-
 // One mask per bar for bars [0, num_bars); notes in later bars or with a
 // negative onset are ignored. Throws acc::Error for tpq < 1 or num_bars < 0.
 std::vector<BarMask> bar_masks(const std::vector<midi::Note>& notes, int ticks_per_quarter, int64_t num_bars);

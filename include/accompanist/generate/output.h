@@ -1,8 +1,8 @@
 // What generation writes (SPEC section 9): per sample a MIDI file with the
 // source, generated and reference parts as named tracks with their family's
-// program, and a samples.jsonl line with the token ids; the decoding of
-// generated ids with repair (malformed note groups dropped) and the counts of
-// grammar errors and unrepairable sequences (thesis 4).
+// program, and a samples.jsonl line with the token ids; the counts of grammar
+// errors and unrepairable sequences (thesis 4) over the generated parts as
+// tokenizer::decode_part decodes them (malformed note groups dropped).
 #pragma once
 
 #include <cstdint>
@@ -16,16 +16,6 @@
 #include "accompanist/tokenizer/tokenizer.h"
 
 namespace acc::generate {
-
-// Generated ids decoded at tpq 384: malformed groups are skipped, so the notes
-// are what could be repaired; a sequence without a single note is unrepairable.
-struct DecodedPart {
-  std::vector<midi::Note> notes;
-  int64_t errors = 0;  // grammar errors on the base ids (MidiTok's tokens_errors)
-  int64_t tokens = 0;  // BPE ids given
-  bool unrepairable() const { return notes.empty(); }
-};
-DecodedPart decode_part(const tokenizer::Tokenizer& tokenizer, const tokenizer::TokenSeq& ids);
 
 // Totals over a run, written to meta.json and logged.
 struct GenerationCounts {
