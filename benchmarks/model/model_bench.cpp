@@ -10,8 +10,12 @@
 //       generation tokens/s with the key/value cache against recomputing the
 //       whole decoder input at every step (encoder memory reused in both;
 //       `sample` times 9 of the recomputing steps and integrates).
-//   bench_model profile  [--len 512] [--batch 2] [--precisions bf16] [--attention auto] [--trace profile.json]
-//       one training step under LibTorch's profiler, as a chrome trace.
+//   bench_model profile  [--len 512] [--batch 2] [--precisions fp32,bf16] [--steps 2] [--attention auto]
+//                        [--config configs/train/cpu_small.yaml] [--target-len T] [--bars 12] [--clip 1.0]
+//                        [--trace FILE]
+//       where a training step's time goes (step_profile.h): phases timed
+//       without the profiler, op self time by category under it; --trace
+//       adds a chrome trace of one step.
 //   bench_model python   [--len 256] [--batch 4] [--steps 3] [--threads N] [--repeats 3] [--precisions fp32,bf16]
 //       the C++ training step against benchmarks/model/bench_reference.py on
 //       the same sizes and thread count (both with OpenBLAS at 1 thread, as
@@ -19,10 +23,11 @@
 //       Per precision: C++ with the fused relative attention and with the
 //       composite path (cpp_<precision>: the one --attention picks, as the
 //       trainer), Python plain (fp32) or under torch.autocast (bf16).
+// Every mode: --heap tuned (default; the apps' heap policy, util/heap.h) or
+// default (glibc's own, for the ablation).
 // Timings on a shared machine are indicative: rerun the ratios when it is quiet.
 #include <ATen/Parallel.h>
 #include <sys/resource.h>
-#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 #include <torch/optim/adam.h>
 #include <unistd.h>
@@ -47,10 +52,13 @@
 #include "accompanist/model/fused_relative_attention.h"
 #include "accompanist/model/precision.h"
 #include "accompanist/model/transformer.h"
+#include "accompanist/train/train_config.h"
 #include "accompanist/util/blas_threads.h"
 #include "accompanist/util/cpu_features.h"
+#include "accompanist/util/heap.h"
 #include "accompanist/util/version.h"
 #include "common/bench_machine.h"
+#include "step_profile.h"
 
 namespace {
 
@@ -74,6 +82,8 @@ struct Timing {
 
 using acc::bench::cpu_model;
 
+acc::util::HeapPolicy heap_policy;  // what main() set (--heap)
+
 nlohmann::ordered_json base(const std::string& bench, int threads) {
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -86,6 +96,7 @@ nlohmann::ordered_json base(const std::string& bench, int threads) {
   j["threads"] = threads;
   j["cpu_flags"] = acc::util::cpu_features_string();
   j["native_bf16"] = acc::util::cpu_has_native_bf16();
+  j["heap"] = heap_policy.describe();
   return j;
 }
 
@@ -115,7 +126,12 @@ struct Args {
   std::string mode;
   std::vector<std::string> precisions{"fp32", "bf16"};
   std::string attention = "auto";
-  std::string trace = "profile.json";
+  std::string trace;           // profile: a chrome trace file ("" = none)
+  std::string heap = "tuned";  // tuned (as the apps, util/heap.h) | default (glibc's own policy)
+  std::string config;          // profile: a train YAML whose model to profile ("" = Table 1)
+  int64_t target_len = 0;      // profile: decoder length (0 = --len)
+  int64_t bars = 12;           // profile: bars per synthetic sequence when the model reads bars
+  double clip = 0;             // profile: train.clip_norm
   std::vector<int64_t> lengths{256, 512, 1024, 1500};
   int64_t tokens = 2048, steps = 2, source_len = 1000, gen = 1000, len = 256, batch = 4;
   int threads = 0, repeats = 3;
@@ -145,16 +161,7 @@ std::vector<int64_t> parse_list(const std::string& s) {
   return out;
 }
 
-// Random tokens (never PAD/BOS/EOS) with BOS first in the decoder input.
-acc::model::Batch synthetic_batch(int64_t B, int64_t L, int64_t vocab) {
-  acc::model::Batch b;
-  b.source = torch::randint(3, vocab, {B, L}, torch::kLong);
-  b.decoder_input = torch::randint(3, vocab, {B, L}, torch::kLong);
-  b.decoder_input.select(1, 0).fill_(acc::model::kBos);
-  b.labels = torch::randint(3, vocab, {B, L}, torch::kLong);
-  b.source_tokens = b.label_tokens = B * L;
-  return b;
-}
+using acc::bench::synthetic_batch;
 
 // Mean seconds of one forward+backward+Adam step after one warm-up step.
 Timing time_train_steps(Seq2SeqTransformer& model, torch::optim::Adam& adam, const acc::model::Batch& b, int64_t steps,
@@ -225,22 +232,38 @@ void bench_train(const Args& a) {
     }
 }
 
-// One training step under LibTorch's profiler (after a warm-up step): a
-// chrome trace in --trace FILE, for finding where a step's time goes.
+// Where one training step's time goes (step_profile.h), per precision: the
+// Table 1 model, or --config's model (a train YAML) with its bar indices and
+// chords when it reads them; clipping as --clip (the trainer's train.clip_norm).
 void bench_profile(const Args& a) {
-  ModelConfig c;
-  torch::manual_seed(0);
-  Seq2SeqTransformer model(c);
-  acc::model::set_fused_attention(*model, attention_mode(a));
-  model->train();
-  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
-  acc::model::Batch b = synthetic_batch(a.batch, a.len, c.vocab_size);
-  time_train_steps(model, adam, b, 0, a.precisions.front());
-  {
-    torch::autograd::profiler::RecordProfile profile(a.trace);
-    time_train_steps(model, adam, b, 1, a.precisions.front());
+  ModelConfig c;  // Table 1
+  std::string name = "table1";
+  if (!a.config.empty()) {
+    c = acc::train::load_train_config(a.config, {}).model;
+    name = a.config;
   }
-  std::cerr << "wrote " << a.trace << "\n";
+  for (const std::string& precision : a.precisions) {
+    torch::manual_seed(0);
+    Seq2SeqTransformer model(c);
+    acc::model::set_fused_attention(*model, attention_mode(a));
+    model->train();
+    torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4));
+    const acc::model::Batch b =
+        synthetic_batch(a.batch, a.len, c.vocab_size, c.needs_bars() ? a.bars : 0, a.target_len);
+    acc::bench::StepRecipe recipe{precision, a.clip};
+    auto j = base("model_step_profile", at::get_num_threads());
+    j["model"] = name;
+    j["parameters"] = acc::model::parameter_count(c);
+    j["precision"] = precision;
+    j["attention"] = acc::model::fused_attention_name(attention_mode(a));
+    j["len"] = a.len;
+    j["target_len"] = a.target_len > 0 ? a.target_len : a.len;
+    j["batch"] = a.batch;
+    j["steps"] = a.steps;
+    j["clip_norm"] = a.clip;
+    j.update(acc::bench::step_profile_json(model, adam, b, recipe, a.steps, a.trace));
+    std::cout << j.dump() << std::endl;
+  }
 }
 
 void bench_generate(const Args& a) {
@@ -418,7 +441,7 @@ void bench_python(const Args& a) {
 int main(int argc, char** argv) {
   Args a;
   if (argc < 2) {
-    std::cerr << "usage: bench_model train|generate|python [options] (see the file header)\n";
+    std::cerr << "usage: bench_model train|generate|python|profile [options] (see the file header)\n";
     return 2;
   }
   a.mode = argv[1];
@@ -450,6 +473,16 @@ int main(int argc, char** argv) {
       a.peak_tflops = std::stod(v);
     else if (k == "--trace")
       a.trace = v;
+    else if (k == "--heap")
+      a.heap = v;
+    else if (k == "--config")
+      a.config = v;
+    else if (k == "--target-len")
+      a.target_len = std::stoll(v);
+    else if (k == "--bars")
+      a.bars = std::stoll(v);
+    else if (k == "--clip")
+      a.clip = std::stod(v);
     else if (k == "--attention")
       a.attention = v;
     else if (k == "--recompute")
@@ -458,6 +491,13 @@ int main(int argc, char** argv) {
       std::cerr << "error: unknown option " << k << "\n";
       return 2;
     }
+  }
+  // As the apps: freed tensor memory stays in the heap (util/heap.h); --heap default for the ablation.
+  if (a.heap == "tuned")
+    heap_policy = acc::util::keep_freed_tensor_memory();
+  else if (a.heap != "default") {
+    std::cerr << "error: --heap: expected tuned or default, got " << a.heap << "\n";
+    return 2;
   }
   if (a.threads > 0) at::set_num_threads(a.threads);
   // As the trainer: LibTorch's pool gets the threads, OpenBLAS runs in it at

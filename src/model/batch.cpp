@@ -82,6 +82,30 @@ Batch make_batch(const std::vector<std::vector<int64_t>>& sources, const std::ve
   return batch;
 }
 
+void pad_batch_length(Batch& batch, int64_t multiple, int64_t max_len) {
+  ACC_CHECK(multiple >= 1, "batch", "the length multiple must be positive");
+  if (multiple == 1) return;
+  // [B, L] -> [B, L'] with PAD (0) or the last column repeated.
+  auto grow = [](at::Tensor& t, int64_t extra, bool repeat_last) {
+    if (!t.defined() || extra == 0) return;
+    const int64_t B = t.size(0), L = t.size(1);
+    t = repeat_last ? at::cat({t, t.narrow(1, L - 1, 1).expand({B, extra})}, 1) : at::constant_pad_nd(t, {0, extra});
+  };
+  auto target_length = [&](int64_t L) {
+    const int64_t rounded = (L + multiple - 1) / multiple * multiple;
+    return std::max(L, std::min(rounded, max_len));
+  };
+  const int64_t S = batch.source.size(1), T = batch.decoder_input.size(1);
+  const int64_t es = target_length(S) - S, et = target_length(T) - T;
+  grow(batch.source, es, false);
+  grow(batch.source_bars, es, true);
+  grow(batch.source_chords, es, true);
+  grow(batch.decoder_input, et, false);
+  grow(batch.labels, et, false);
+  grow(batch.target_bars, et, true);
+  grow(batch.target_chords, et, true);
+}
+
 at::Tensor sequence_loss_sum(const at::Tensor& logits, const at::Tensor& labels) {
   const int64_t V = logits.size(-1);
   return at::cross_entropy_loss(logits.reshape({-1, V}), labels.reshape({-1}), {}, at::Reduction::Sum, kPad);

@@ -35,6 +35,7 @@ StepData BatchLoader::build(DataPosition position) {
       chords.push_back(std::move(ex.source_bar_chords));
     }
     model::Batch batch = model::make_batch(sources, targets, shape_.max_len, shape_.vocab_size, shape_.time, chords);
+    model::pad_batch_length(batch, shape_.length_multiple, shape_.max_len);
     step.label_tokens += batch.label_tokens;
     step.source_tokens += batch.source_tokens;
     step.padded_tokens += batch.source.numel() + batch.decoder_input.numel();

@@ -31,8 +31,9 @@ struct LoaderShape {
   int accumulation = 1;
   int64_t max_len = 0;
   int64_t vocab_size = 0;
-  int depth = 4;            // steps prepared ahead
-  model::MusicalTime time;  // the bar indices and chords batches carry
+  int depth = 4;                // steps prepared ahead
+  model::MusicalTime time;      // the bar indices and chords batches carry
+  int64_t length_multiple = 1;  // data.pad_to_multiple (model::pad_batch_length)
 };
 
 class BatchLoader {

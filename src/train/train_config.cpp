@@ -61,6 +61,7 @@ void DataOptions::visit(util::ConfigVisitor& v) {
   v.field("synthetic_len", synthetic_len, 0, 65536);
   v.field("synthetic_vocab", synthetic_vocab, 5, 65536);
   v.field("group_by_length", group_by_length);
+  v.field("pad_to_multiple", pad_to_multiple, 1, 4096);
   v.field("prefetch_batches", prefetch_batches, 1, 1024);
   // In JSON only when used: run records and checkpoints of runs without it stay as they were.
   v.optional_section(

@@ -234,7 +234,8 @@ class Trainer {
                       cfg_.data.max_len,
                       data_.vocab_size,
                       cfg_.data.prefetch_batches,
-                      data_.time};
+                      data_.time,
+                      cfg_.data.pad_to_multiple};
     BatchLoader loader(*data_.train, plan, shape, state_.position);
     dist::GradientBucketer bucketer(*model_, comm_, dist::BucketerOptions::from(cfg_.dist));
     if (comm_.rank() == 0 && t.max_tokens > 0)
@@ -469,6 +470,7 @@ class Trainer {
       }
       if (sources.empty()) continue;
       model::Batch b = model::make_batch(sources, targets, cfg_.data.max_len, data_.vocab_size, data_.time, chords);
+      model::pad_batch_length(b, cfg_.data.pad_to_multiple, cfg_.data.max_len);
       torch::Tensor logits = forward(b);
       loss_sum += model::sequence_loss_sum(logits.to(torch::kFloat32), to_device(b.labels)).item<double>();
       tokens += b.label_tokens + b.source_tokens;

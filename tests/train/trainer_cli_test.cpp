@@ -108,6 +108,30 @@ TEST(TrainerCli, Bf16FollowsTheFp32LossCurve) {
   EXPECT_LT(losses(dir + "/bf16", "train").back().second, 0.8 * losses(dir + "/bf16", "train").front().second);
 }
 
+// data.pad_to_multiple changes shapes, not results: without dropout (whose
+// masks depend on the shape) the fp32 loss curves agree to float rounding.
+TEST(TrainerCli, PaddingToAMultipleKeepsTheLossCurve) {
+  const std::string dir = fresh_dir("pad_multiple");
+  const std::string corpus = write_copy_corpus(dir);
+  const std::string sets = "--set data.corpus=" + corpus +
+                           " --set train.max_steps=30 --set train.valid_every=15 --set train.precision=fp32"
+                           " --set model.dropout=0";
+  auto plain = run_command(train_command(dir + "/plain", sets), 300);
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  auto padded = run_command(train_command(dir + "/padded", sets + " --set data.pad_to_multiple=16"), 300);
+  ASSERT_EQ(padded.exit_code, 0) << padded.output;
+  for (const char* split : {"train", "valid"}) {
+    auto a = losses(dir + "/plain", split), b = losses(dir + "/padded", split);
+    ASSERT_EQ(a.size(), b.size()) << split;
+    ASSERT_FALSE(a.empty());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i].second, b[i].second, 1e-4) << split << " " << i;
+  }
+  EXPECT_NE(read_text(dir + "/padded/config.yaml").find("pad_to_multiple: 16"), std::string::npos);
+  auto bad = run_command(train_command(dir + "/bad", sets + " --set data.pad_to_multiple=0"), 120);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("data.pad_to_multiple"), std::string::npos) << bad.output;
+}
+
 // auto = bf16 exactly where the CPU has native bf16 (the detection is
 // overridden here so that both answers are tested on any machine).
 TEST(TrainerCli, AutoPrecisionFollowsTheCpu) {

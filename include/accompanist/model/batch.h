@@ -51,6 +51,14 @@ Batch make_batch(const std::vector<Seq>& sources, const std::vector<Seq>& target
   return make_batch(widen(sources), widen(targets), max_len, vocab_size, time, bar_chords);
 }
 
+// Pads source and decoder input/labels with PAD up to the next multiple of
+// `multiple` (at most max_len, or the current length when it is longer), bar
+// indices and chords continuing their last column as make_batch pads them.
+// The loss and every non-PAD position's output are unchanged; what it buys is
+// fewer distinct shapes, so oneDNN's bf16 kernels are compiled once per
+// length bucket instead of once per batch (fairseq's required_seq_len_multiple).
+void pad_batch_length(Batch& batch, int64_t multiple, int64_t max_len);
+
 // logits [B, T, V], labels [B, T] -> scalar: mean cross entropy over labels != PAD.
 at::Tensor sequence_loss(const at::Tensor& logits, const at::Tensor& labels);
 // The sum instead of the mean, for averaging over several batches or ranks

@@ -27,7 +27,10 @@ struct DataOptions {
   int synthetic_len = 0;        // > 0: random tokens of this length, no corpus read (throughput runs)
   int synthetic_vocab = 500;    // vocabulary of the synthetic tokens
   bool group_by_length = true;  // batches of similar lengths, less padding
-  int prefetch_batches = 4;     // background loader queue depth
+  // > 1: batch lengths padded up to a multiple of this (model/batch.h,
+  // pad_batch_length): fewer shapes for oneDNN to compile kernels for in bf16.
+  int pad_to_multiple = 1;
+  int prefetch_batches = 4;  // background loader queue depth
   void visit(util::ConfigVisitor& v);
 };
 

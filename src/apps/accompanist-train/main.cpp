@@ -13,6 +13,7 @@
 #include "accompanist/train/stop_signal.h"
 #include "accompanist/train/train_config.h"
 #include "accompanist/train/trainer.h"
+#include "accompanist/util/heap.h"
 #include "accompanist/util/log.h"
 #include "accompanist/util/version.h"
 #include "parse_command_line.h"
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
   // --signal timing is up to 60 s early), and an unhandled one would end the
   // rank without a checkpoint. The training loop checks the flag every step.
   acc::train::install_stop_handlers();
+  // Before any tensor: freed tensor memory stays in the heap (util/heap.h).
+  acc::util::keep_freed_tensor_memory();
   CLI::App app{"accompanist-train: data-parallel training of the accompaniment model", "accompanist-train"};
   std::string config_path;
   acc::train::RunOptions run;

@@ -8,11 +8,13 @@
 
 #include "accompanist/command.h"
 #include "accompanist/util/error.h"
+#include "accompanist/util/heap.h"
 #include "accompanist/util/log.h"
 #include "accompanist/util/version.h"
 #include "parse_command_line.h"
 
 int main(int argc, char** argv) {
+  acc::util::keep_freed_tensor_memory();  // before any tensor (util/heap.h)
   acc::util::init_logging();
   CLI::App app{"accompanist: learn to write a bass part under a piano part (and the reverse)", "accompanist"};
   app.set_version_flag("--version", std::string("accompanist ") + acc::version() + " (" + acc::git_revision() + ")");
