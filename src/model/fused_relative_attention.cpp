@@ -12,12 +12,14 @@
 #include <limits>
 #include <mutex>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "accompanist/util/env.h"
 #include "accompanist/util/error.h"
 #include "accompanist/util/splitmix64.h"
+#include "attention_rows.h"
 
 namespace acc::model {
 namespace {
@@ -121,19 +123,47 @@ at::Tensor dropout_scale_tensor(const at::Tensor& like, const DropoutDraw& d) {
 // (mask, causal) to -inf, softmax in opmath (fp32 for bf16), dropout from the
 // hash of the element's global index (independent of the block size); writes
 // p (saved for backward), pd = dropped and scaled p (for the product with V)
-// and keep. s [B, H, rows, keys], e [B, H, rows, width], all contiguous.
+// and keep. s [B, H, rows, keys], e [B, H, rows, width], all contiguous. The
+// row loops are attention_rows.h's vectorised kernels, in opmath: bf16 blocks
+// are converted by LibTorch's vectorised casts around them.
 struct RowMask {
   const bool* data = nullptr;
-  int64_t sb = 0, sh = 0, si = 0, sj = 0;  // 0 for broadcast dimensions
+  int64_t sb = 0, sh = 0, si = 0;  // 0 for broadcast dimensions; keys are contiguous
 };
 
-RowMask row_mask(const at::Tensor& mask, int64_t B, int64_t H, int64_t L) {
+RowMask row_mask(at::Tensor& storage, const at::Tensor& mask, int64_t B, int64_t H, int64_t L) {
   RowMask m;
   if (mask.numel() == 0) return m;
-  const at::Tensor e = mask.expand({B, H, L, L});
+  // The row kernels read a row's keys contiguously (always so for the model's masks).
+  storage = mask.stride(-1) == 1 ? mask : mask.contiguous();
+  const at::Tensor e = storage.expand({B, H, L, L});
   m.data = e.data_ptr<bool>();
-  m.sb = e.stride(0), m.sh = e.stride(1), m.si = e.stride(2), m.sj = e.stride(3);
+  m.sb = e.stride(0), m.sh = e.stride(1), m.si = e.stride(2);
   return m;
+}
+
+// The block's storage as attention_rows.h's kernels take it (bf16 as its raw bits).
+template <class T>
+T* row_data(const at::Tensor& t) {
+  if constexpr (std::is_same_v<std::remove_const_t<T>, rows::bf16_bits>)
+    return reinterpret_cast<T*>(t.data_ptr<at::BFloat16>());
+  else
+    return t.data_ptr<std::remove_const_t<T>>();
+}
+
+// Calls f with a null pointer of the storage type of `dtype` (float, bf16 bits or double).
+template <class F>
+void dispatch_rows(at::ScalarType dtype, F&& f) {
+  switch (dtype) {
+    case at::kFloat:
+      return f(static_cast<float*>(nullptr));
+    case at::kBFloat16:
+      return f(static_cast<rows::bf16_bits*>(nullptr));
+    case at::kDouble:
+      return f(static_cast<double*>(nullptr));
+    default:
+      throw Error("fused attention", std::string("unsupported dtype ") + c10::toString(dtype));
+  }
 }
 
 void softmax_dropout_rows(const at::Tensor& s, const at::Tensor& e, const RowMask& mask, const Block& b, int64_t L,
@@ -142,25 +172,19 @@ void softmax_dropout_rows(const at::Tensor& s, const at::Tensor& e, const RowMas
   const at::ScalarType ct = s.scalar_type(), math = ct == at::kDouble ? at::kDouble : at::kFloat;
   at::Tensor logits = at::empty(s.sizes(), s.options().dtype(math));
   // Pass 1: logits in opmath, masked.
-  AT_DISPATCH_FLOATING_TYPES_AND(at::kBFloat16, ct, "fused_logits_rows", [&] {
-    using math_t = at::opmath_type<scalar_t>;
-    const scalar_t* sp = s.data_ptr<scalar_t>();
-    const scalar_t* ep = e.data_ptr<scalar_t>();
-    math_t* lp = logits.data_ptr<math_t>();
+  dispatch_rows(ct, [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    using M = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    const T* sp = row_data<const T>(s);
+    const T* ep = row_data<const T>(e);
+    M* lp = logits.data_ptr<M>();
     at::parallel_for(0, B * H * rows, 1, [&](int64_t begin, int64_t end) {
       for (int64_t idx = begin; idx < end; ++idx) {
         const int64_t bi = idx / (H * rows), h = (idx / rows) % H, r = idx % rows, i = b.i0 + r;
-        const scalar_t* srow = sp + idx * keys;
-        const scalar_t* erow = ep + idx * width + (rows - 1 - r);  // column j - r + rows - 1
-        math_t* lrow = lp + idx * keys;
+        const bool* mrow = mask.data ? mask.data + bi * mask.sb + h * mask.sh + i * mask.si : nullptr;
         const int64_t visible = causal ? std::min(keys, i + 1) : keys;
-        for (int64_t j = 0; j < visible; ++j) lrow[j] = math_t(srow[j]) + math_t(erow[j]);
-        for (int64_t j = visible; j < keys; ++j) lrow[j] = -std::numeric_limits<math_t>::infinity();
-        if (mask.data) {
-          const bool* mrow = mask.data + bi * mask.sb + h * mask.sh + i * mask.si;
-          for (int64_t j = 0; j < visible; ++j)
-            if (mrow[j * mask.sj]) lrow[j] = -std::numeric_limits<math_t>::infinity();
-        }
+        // column j - r + rows - 1 of e
+        rows::logits(sp + idx * keys, ep + idx * width + (rows - 1 - r), mrow, visible, keys, lp + idx * keys);
       }
     });
   });
@@ -175,25 +199,20 @@ void softmax_dropout_rows(const at::Tensor& s, const at::Tensor& e, const RowMas
   p = ct == math ? pm : at::empty_like(s);
   pd = at::empty_like(s);
   keep = at::empty(s.sizes(), s.options().dtype(at::kBool));
-  AT_DISPATCH_FLOATING_TYPES_AND(at::kBFloat16, ct, "fused_dropout_rows", [&] {
-    using math_t = at::opmath_type<scalar_t>;
-    const math_t* mp = pm.data_ptr<math_t>();
-    scalar_t* pp = p.data_ptr<scalar_t>();
-    scalar_t* pdp = pd.data_ptr<scalar_t>();
+  dispatch_rows(ct, [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    using M = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    const M* mp = pm.data_ptr<M>();
+    T* pp = ct == math ? nullptr : row_data<T>(p);  // fp32/double: p is pm itself
+    T* pdp = row_data<T>(pd);
     bool* kp = keep.data_ptr<bool>();
-    const math_t scale = math_t(drop->scale);
+    const M scale = M(drop->scale);
     at::parallel_for(0, B * H * rows, 1, [&](int64_t begin, int64_t end) {
       for (int64_t idx = begin; idx < end; ++idx) {
         const int64_t bi = idx / (H * rows), h = (idx / rows) % H, r = idx % rows, i = b.i0 + r;
-        const uint64_t base = uint64_t(((bi * H + h) * L + i) * L);
+        const uint64_t first = uint64_t(((bi * H + h) * L + i) * L);
         const int64_t o = idx * keys;
-        for (int64_t j = 0; j < keys; ++j) {
-          const math_t x = mp[o + j];
-          const bool kept = uint32_t(splitmix64(drop->seed + base + uint64_t(j)) & 0xffffu) >= drop->threshold;
-          pp[o + j] = scalar_t(x);
-          kp[o + j] = kept;
-          pdp[o + j] = kept ? scalar_t(x * scale) : scalar_t(0);
-        }
+        rows::dropout(mp + o, drop->seed, first, drop->threshold, scale, keys, kp + o, pp ? pp + o : nullptr, pdp + o);
       }
     });
   });
@@ -206,45 +225,25 @@ void softmax_backward_rows(const at::Tensor& p, const at::Tensor& keep, double s
                            const Block& b, at::Tensor& ds, at::Tensor& de, at::Tensor& pd) {
   const int64_t B = p.size(0), H = p.size(1), rows = b.rows, keys = b.keys, width = b.width;
   const bool drop = keep.defined();
+  const at::Tensor g = dpd.contiguous();
   ds = at::empty_like(p);
   de = at::empty({B, H, rows, width}, p.options());
   pd = drop ? at::empty_like(p) : p;
-  AT_DISPATCH_FLOATING_TYPES_AND(at::kBFloat16, p.scalar_type(), "fused_softmax_backward_rows", [&] {
-    using math_t = at::opmath_type<scalar_t>;
-    const scalar_t* pp = p.data_ptr<scalar_t>();
-    const scalar_t* gp = dpd.data_ptr<scalar_t>();
+  dispatch_rows(p.scalar_type(), [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    using M = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    const T* pp = row_data<const T>(p);
+    const T* gp = row_data<const T>(g);
     const bool* kp = drop ? keep.data_ptr<bool>() : nullptr;
-    scalar_t* dsp = ds.data_ptr<scalar_t>();
-    scalar_t* dep = de.data_ptr<scalar_t>();
-    scalar_t* pdp = pd.data_ptr<scalar_t>();
-    const math_t sc = math_t(scale);
+    T* dsp = row_data<T>(ds);
+    T* dep = row_data<T>(de);
+    T* pdp = drop ? row_data<T>(pd) : nullptr;
+    const M sc = M(scale);
     at::parallel_for(0, B * H * rows, 1, [&](int64_t begin, int64_t end) {
-      std::vector<math_t> dp(static_cast<size_t>(keys));
       for (int64_t idx = begin; idx < end; ++idx) {
-        const int64_t r = idx % rows;
-        const scalar_t* prow = pp + idx * keys;
-        const scalar_t* grow = gp + idx * keys;
-        const bool* krow = drop ? kp + idx * keys : nullptr;
-        math_t dot = 0;
-        for (int64_t j = 0; j < keys; ++j) {
-          const math_t g = drop ? (krow[j] ? math_t(grow[j]) * sc : math_t(0)) : math_t(grow[j]);
-          dp[size_t(j)] = g;
-          dot += g * math_t(prow[j]);
-        }
-        scalar_t* dsrow = dsp + idx * keys;
-        scalar_t* derow = dep + idx * width;
-        const int64_t left = rows - 1 - r;
-        for (int64_t c = 0; c < left; ++c) derow[c] = scalar_t(0);
-        for (int64_t j = 0; j < keys; ++j) {
-          const scalar_t v = scalar_t(math_t(prow[j]) * (dp[size_t(j)] - dot));
-          dsrow[j] = v;
-          derow[left + j] = v;
-        }
-        for (int64_t c = left + keys; c < width; ++c) derow[c] = scalar_t(0);
-        if (drop) {
-          scalar_t* pdrow = pdp + idx * keys;
-          for (int64_t j = 0; j < keys; ++j) pdrow[j] = krow[j] ? scalar_t(math_t(prow[j]) * sc) : scalar_t(0);
-        }
+        const int64_t r = idx % rows, o = idx * keys;
+        rows::softmax_backward(pp + o, gp + o, drop ? kp + o : nullptr, sc, keys, rows - 1 - r, width, dsp + o,
+                               dep + idx * width, drop ? pdp + o : nullptr);
       }
     });
   });
@@ -268,7 +267,8 @@ struct FusedRelativeAttention : public torch::autograd::Function<FusedRelativeAt
     const DropoutDraw draw = drop ? draw_dropout(dropout) : DropoutDraw();
     at::Tensor out = at::empty({B, H, L, dk}, q.options());
     variable_list saved{q, kc, vc, rel, table};
-    const RowMask rows_mask = row_mask(mask, B, H, L);
+    at::Tensor mask_storage;
+    const RowMask rows_mask = row_mask(mask_storage, mask, B, H, L);
     for (int64_t i0 = 0; i0 < L; i0 += block) {
       const Block b = block_at(i0, block, L, causal);
       const at::Tensor qb = q.narrow(2, b.i0, b.rows);             // [B, H, rows, dk]
