@@ -1,6 +1,5 @@
 #include "attention_rows.h"
 
-#include <cstring>
 #include <limits>
 
 #include "accompanist/util/splitmix64.h"
@@ -26,10 +25,7 @@ ACC_ALWAYS_INLINE double load(double x) {
   return x;
 }
 ACC_ALWAYS_INLINE float load(bf16_bits x) {
-  const uint32_t bits = uint32_t(x) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
+  return __builtin_bit_cast(float, uint32_t(x) << 16);
 }
 
 template <class T>
@@ -46,8 +42,7 @@ template <>
 struct Store<bf16_bits> {
   // c10::detail::round_to_nearest_even, branch-free so that it vectorises.
   static ACC_ALWAYS_INLINE bf16_bits to(float f) {
-    uint32_t bits;
-    std::memcpy(&bits, &f, sizeof bits);
+    const uint32_t bits = __builtin_bit_cast(uint32_t, f);
     const uint32_t rounded = (bits + ((bits >> 16) & 1u) + 0x7fffu) >> 16;
     return f != f ? bf16_bits(0x7fc0) : bf16_bits(rounded);
   }
@@ -57,8 +52,13 @@ template <class T, class M>
 ACC_ALWAYS_INLINE void logits_impl(const T* s, const T* e, const bool* mask, int64_t visible, int64_t n, M* out) {
   constexpr M kMinusInf = -std::numeric_limits<M>::infinity();
   if (mask) {
+    // Bytes, not bools, and unconditional loads: GCC vectorises the select then.
+    const uint8_t* m = reinterpret_cast<const uint8_t*>(mask);
 #pragma omp simd
-    for (int64_t j = 0; j < visible; ++j) out[j] = mask[j] ? kMinusInf : load(s[j]) + load(e[j]);
+    for (int64_t j = 0; j < visible; ++j) {
+      const M v = load(s[j]) + load(e[j]);
+      out[j] = m[j] != 0 ? kMinusInf : v;
+    }
   } else {
 #pragma omp simd
     for (int64_t j = 0; j < visible; ++j) out[j] = load(s[j]) + load(e[j]);
@@ -74,7 +74,7 @@ ACC_ALWAYS_INLINE void dropout_impl(const M* pm, uint64_t seed, uint64_t first, 
   for (int64_t j = 0; j < n; ++j) {
     const bool kept = uint32_t(util::splitmix64(base + uint64_t(j)) & 0xffffu) >= threshold;
     keep[j] = kept;
-    pd[j] = Store<T>::to(kept ? pm[j] * scale : M(0));
+    pd[j] = Store<T>::to(pm[j] * (kept ? scale : M(0)));
   }
   if (p) {
 #pragma omp simd
@@ -88,15 +88,17 @@ ACC_ALWAYS_INLINE void softmax_backward_impl(const T* p, const T* g, const bool*
   M dot = 0;
   const T zero = Store<T>::to(M(0));
   if (keep) {
+    // dp = g * (kept ? scale : 0): a select of constants on bytes, no branch, so that the loops vectorise.
+    const uint8_t* k = reinterpret_cast<const uint8_t*>(keep);
 #pragma omp simd reduction(+ : dot)
-    for (int64_t j = 0; j < n; ++j) dot += (keep[j] ? M(load(g[j])) * scale : M(0)) * M(load(p[j]));
+    for (int64_t j = 0; j < n; ++j) dot += M(load(g[j])) * (k[j] != 0 ? scale : M(0)) * M(load(p[j]));
 #pragma omp simd
     for (int64_t j = 0; j < n; ++j) {
-      const M pj = load(p[j]);
-      const T v = Store<T>::to(pj * ((keep[j] ? M(load(g[j])) * scale : M(0)) - dot));
+      const M pj = load(p[j]), factor = k[j] != 0 ? scale : M(0);
+      const T v = Store<T>::to(pj * (M(load(g[j])) * factor - dot));
       ds[j] = v;
       de[left + j] = v;
-      pd[j] = Store<T>::to(keep[j] ? pj * scale : M(0));
+      pd[j] = Store<T>::to(pj * factor);
     }
   } else {
 #pragma omp simd reduction(+ : dot)
