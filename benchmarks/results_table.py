@@ -204,11 +204,56 @@ def learning_compute(rs):
             "on 2 ranks; CPU-s = steps x seconds per step (measured back to back) x ranks; 20 bass parts per row.")
 
 
+def step_profile(rs):
+    names = ["matrix products", "attention softmax/dropout", "outside ops", "elementwise and other", "dtype casts",
+             "optimizer", "backward bookkeeping", "layer norm", "loss", "embedding", "clip"]
+    rows = []
+    for r in rs:
+        ph = r.get("phases_ms") or {}
+        share = r.get("category_share") or {}
+        rows.append([r.get("model", "?").split("/")[-1], r["precision"], f"{r['len']} / {r.get('target_len', r['len'])}",
+                     r["batch"], fmt(r["step_ms"]), fmt(ph.get("forward")), fmt(ph.get("backward")),
+                     fmt(ph.get("optimizer")), fmt(r.get("page_faults_per_step"), 0)] +
+                    [f"{100 * share.get(n, 0):.0f}%" for n in names])
+    r0 = rs[0]
+    return (table(["model", "precision", "source / target", "batch", "step ms", "forward", "backward", "Adam",
+                   "page faults"] + names, rows) +
+            f"\n\n`bench_model profile` (benchmarks/model/step_profile.h), {r0.get('threads')} thread, git "
+            f"{r0.get('git')}, {r0.get('cpu')} ({r0.get('cpu_flags')}), {r0.get('heap')}. Milliseconds: the "
+            "trainer's step phase by phase without the profiler. Shares: op self time under LibTorch's profiler "
+            "(which slows small ops, so the shares of cheap ops are too high); \"outside ops\" is time in no op, "
+            "e.g. the fused attention's own row kernels in forward.")
+
+
+def trainer_throughput(rs):
+    import statistics
+    by = {}
+    for r in rs:
+        by.setdefault(r["variant"], []).append(r)
+    base_name = "baseline" if "baseline" in by else "current"
+    base = statistics.median(r["tokens_per_s"] for r in by[base_name])
+    rows = []
+    for v, runs in by.items():
+        tps = statistics.median(r["tokens_per_s"] for r in runs)
+        rows.append([v, runs[0]["git"], len(runs), fmt(tps, 0), fmt(statistics.median(r["s_per_step"] for r in runs), 3),
+                     fmt(statistics.median(r["ms_compute_median"] for r in runs)),
+                     fmt(statistics.median(r["ms_comm_median"] for r in runs)), f"**{tps / base:.2f}x**"])
+    r0 = rs[0]
+    return (table(["variant", "git", "runs", "tokens/s (median)", "s/step", "compute ms", "exposed comm ms",
+                   f"vs {base_name}"], rows) +
+            f"\n\nbenchmarks/model/trainer_throughput.py: configs/train/cpu_small.yaml (the quickstart's "
+            f"pretraining) on the MMA corpus, {r0['ranks']} ranks x 1 thread, {r0['steps']} steps, steps 20 on "
+            f"measured, variants alternating; {r0.get('cpu')} ({r0.get('cpu_flags')}), precision "
+            f"{r0.get('precision')}. pad 1 = data.pad_to_multiple 1; glibc heap = ACCOMPANIST_HEAP=default.")
+
+
 SECTIONS = [
     ("Corpus preparation vs Python", lambda k: k == "data.prep_throughput", prep),
     ("Tokenizer vs Python", lambda k: k == "tokenizer_encode", tokenizer),
     ("Training step, Table 1 model", lambda k: k == "model_train_step", model_train),
     ("Training step vs the Python reference model", lambda k: k == "model_train_step_vs_python", model_vs_python),
+    ("Where a training step's time goes", lambda k: k == "model_step_profile", step_profile),
+    ("Trainer throughput, the quickstart's configuration", lambda k: k == "trainer_throughput", trainer_throughput),
     ("Generation with the key/value cache, Table 1 model", lambda k: k == "model_generate", model_generate),
     ("Batched generation with and without the cache", lambda k: k == "generate", generate),
     ("Evaluation", lambda k: k in ("levenshtein_random_pairs", "evaluate_samples"), evaluation),

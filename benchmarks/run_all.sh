@@ -87,6 +87,11 @@ for point in "${py_points[@]}"; do
   section "model_vs_python_L$len" "$bin/bench_model" python --len "$len" --batch "$batch" --steps 2 \
     --repeats "$repeats" --threads 1 --precisions fp32,bf16
 done
+# Where a step's time goes: the Table 1 model (L 512, batch 2) and cpu_small at the MMA corpus's typical
+# lengths (source 384, target 176, batch 4), fp32 and bf16, one thread.
+section model_profile bash -c "'$bin/bench_model' profile --len 512 --batch 2 --threads 1 --precisions fp32,bf16 \
+    --steps $train_steps && '$bin/bench_model' profile --config '$root/configs/train/cpu_small.yaml' --len 384 \
+    --target-len 176 --batch 4 --clip 1.0 --threads 1 --precisions fp32,bf16 --steps $((train_steps + 2))"
 # Generation: the key/value cache against recomputing (Table 1 model, and the generator).
 section model_generate "$bin/bench_model" generate --source-len "$model_gen" --gen "$model_gen" --threads 1
 # One 24-bar part (about 600 tokens) from a 600-token source: the encoder under each precision.

@@ -1,5 +1,7 @@
 #include "accompanist/util/heap.h"
 
+#include "accompanist/util/env.h"
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -14,6 +16,7 @@ std::string HeapPolicy::describe() const {
 
 HeapPolicy keep_freed_tensor_memory() {
   HeapPolicy p;
+  if (env_value("ACCOMPANIST_HEAP").value_or("tuned") == "default") return p;  // the ablation's baseline
 #if defined(__GLIBC__)
   constexpr std::size_t kThreshold = std::size_t(1) << 30;
   // Setting either disables glibc's dynamic threshold; both are needed: the

@@ -33,7 +33,7 @@ at::Tensor fused_relative_attention(const at::Tensor& q, const at::Tensor& k, co
 at::Tensor fast_dropout(const at::Tensor& x, double p, bool training);
 
 // Whether an attention layer uses it (AttentionOptions::fused; on a whole
-// model: set_fused_attention in attention.h): auto (fp32 CPU tensors), on
+// model: set_fused_attention in attention.h): auto (CPU tensors), on
 // (always), off (the composite path).
 enum class FusedAttention { kAuto, kOn, kOff };
 // "auto", "on" or "off"; anything else is an error.
