@@ -15,15 +15,9 @@ namespace {
 
 using testing::random_tokens;
 using testing::test_bar_counts;
-using testing::tiny_config;
 
 ModelConfig bar_chord_config() {
-  ModelConfig c = tiny_config();
-  c.bar_alignment.window = true;
-  c.bar_alignment.window_after = 0;
-  c.chord_conditioning.source = true;
-  c.chord_conditioning.target = true;
-  return c;
+  return testing::tiny_chord_config();
 }
 
 TEST(BatchPadding, RoundsUpToTheMultipleWithinMaxLen) {

@@ -26,12 +26,7 @@ using testing::test_bar_counts;
 using testing::tiny_config;
 
 ModelConfig chord_config() {
-  ModelConfig c = tiny_config();
-  c.bar_alignment.window = true;  // as the CPU configs use it
-  c.bar_alignment.window_after = 0;
-  c.chord_conditioning.source = true;
-  c.chord_conditioning.target = true;
-  return c;
+  return testing::tiny_chord_config();  // as the CPU configs use it
 }
 
 // Random chord ids for `bars` bars (0 = no chord included).

@@ -34,6 +34,17 @@ inline ModelConfig tiny_config() {
   return c;
 }
 
+// tiny_config with the CPU configs' conditioning: the bar window (own bar
+// only) and chord conditioning on both sides.
+inline ModelConfig tiny_chord_config() {
+  ModelConfig c = tiny_config();
+  c.bar_alignment.window = true;
+  c.bar_alignment.window_after = 0;
+  c.chord_conditioning.source = true;
+  c.chord_conditioning.target = true;
+  return c;
+}
+
 inline std::vector<int64_t> random_tokens(std::mt19937& rng, size_t n, int64_t vocab) {
   std::uniform_int_distribution<int64_t> id(3, vocab - 1);  // never PAD, BOS, EOS
   std::vector<int64_t> out(n);
