@@ -228,23 +228,24 @@ def step_profile(rs):
 def trainer_throughput(rs):
     import statistics
     by = {}
-    for r in rs:
-        by.setdefault(r["variant"], []).append(r)
-    base_name = "baseline" if "baseline" in by else "current"
-    base = statistics.median(r["tokens_per_s"] for r in by[base_name])
+    for r in rs:  # one group per (precision, variant); ratios within a precision
+        by.setdefault((r.get("precision"), r["variant"]), []).append(r)
     rows = []
-    for v, runs in by.items():
+    for (precision, v), runs in by.items():
+        base_key = (precision, "baseline") if (precision, "baseline") in by else (precision, "current")
+        base = statistics.median(r["tokens_per_s"] for r in by[base_key])
         tps = statistics.median(r["tokens_per_s"] for r in runs)
-        rows.append([v, runs[0]["git"], len(runs), fmt(tps, 0), fmt(statistics.median(r["s_per_step"] for r in runs), 3),
+        rows.append([precision, v, runs[0]["git"], len(runs), runs[0]["steps"], fmt(tps, 0),
+                     fmt(statistics.median(r["s_per_step"] for r in runs), 3),
                      fmt(statistics.median(r["ms_compute_median"] for r in runs)),
-                     fmt(statistics.median(r["ms_comm_median"] for r in runs)), f"**{tps / base:.2f}x**"])
+                     fmt(statistics.median(r["ms_comm_median"] for r in runs)), f"**{tps / base:.2f}x** ({base_key[1]})"])
     r0 = rs[0]
-    return (table(["variant", "git", "runs", "tokens/s (median)", "s/step", "compute ms", "exposed comm ms",
-                   f"vs {base_name}"], rows) +
+    return (table(["precision", "variant", "git", "runs", "steps", "tokens/s (median)", "s/step", "compute ms",
+                   "exposed comm ms", "vs"], rows) +
             f"\n\nbenchmarks/model/trainer_throughput.py: configs/train/cpu_small.yaml (the quickstart's "
-            f"pretraining) on the MMA corpus, {r0['ranks']} ranks x 1 thread, {r0['steps']} steps, steps 20 on "
-            f"measured, variants alternating; {r0.get('cpu')} ({r0.get('cpu_flags')}), precision "
-            f"{r0.get('precision')}. pad 1 = data.pad_to_multiple 1; glibc heap = ACCOMPANIST_HEAP=default.")
+            f"pretraining) on the MMA corpus, {r0['ranks']} ranks x 1 thread, steps 20 on measured, variants "
+            f"alternating; {r0.get('cpu')} ({r0.get('cpu_flags')}). pad 1 = data.pad_to_multiple 1; glibc heap = "
+            "ACCOMPANIST_HEAP=default; fp32 rows: ACCOMPANIST_NATIVE_BF16=0, as on a CPU without native bf16.")
 
 
 SECTIONS = [
