@@ -52,7 +52,7 @@ CLUSTER = "/tmp/accompanist-slurm-" + hashlib.sha1(BUILD.encode()).hexdigest()[:
 CONF = os.path.join(CLUSTER, "slurm.conf")
 CORPUS = os.path.join(WORK, "corpus", "corpus.h5")
 TINY = os.path.join(ROOT, "configs", "train", "tiny.yaml")
-STEPS = 80
+STEPS = 240  # long enough (about 4 s on a fast CPU) that a USR1 sent at start-up arrives before the end
 # The reference run and the pre-empted runs: dropout on, so the restored RNG
 # states matter; validation and checkpoints on the way.
 SETS = ["--set", f"data.corpus={CORPUS}", "--set", "train.log_every=1", "--set", f"train.max_steps={STEPS}",
