@@ -124,8 +124,8 @@ at::Tensor dropout_scale_tensor(const at::Tensor& like, const DropoutDraw& d) {
 // hash of the element's global index (independent of the block size); writes
 // p (saved for backward), pd = dropped and scaled p (for the product with V)
 // and keep. s [B, H, rows, keys], e [B, H, rows, width], all contiguous. The
-// row loops are attention_rows.h's vectorised kernels, in opmath: bf16 blocks
-// are converted by LibTorch's vectorised casts around them.
+// row loops are attention_rows.h's vectorised kernels: they read and write the
+// block's dtype and compute in opmath.
 struct RowMask {
   const bool* data = nullptr;
   int64_t sb = 0, sh = 0, si = 0;  // 0 for broadcast dimensions; keys are contiguous
@@ -151,6 +151,10 @@ T* row_data(const at::Tensor& t) {
     return t.data_ptr<std::remove_const_t<T>>();
 }
 
+// The row kernels' compute type for a storage type: double for double, else fp32.
+template <class T>
+using RowMath = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
 // Calls f with a null pointer of the storage type of `dtype` (float, bf16 bits or double).
 template <class F>
 void dispatch_rows(at::ScalarType dtype, F&& f) {
@@ -174,7 +178,7 @@ void softmax_dropout_rows(const at::Tensor& s, const at::Tensor& e, const RowMas
   // Pass 1: logits in opmath, masked.
   dispatch_rows(ct, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
-    using M = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    using M = RowMath<T>;
     const T* sp = row_data<const T>(s);
     const T* ep = row_data<const T>(e);
     M* lp = logits.data_ptr<M>();
@@ -201,7 +205,7 @@ void softmax_dropout_rows(const at::Tensor& s, const at::Tensor& e, const RowMas
   keep = at::empty(s.sizes(), s.options().dtype(at::kBool));
   dispatch_rows(ct, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
-    using M = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    using M = RowMath<T>;
     const M* mp = pm.data_ptr<M>();
     T* pp = ct == math ? nullptr : row_data<T>(p);  // fp32/double: p is pm itself
     T* pdp = row_data<T>(pd);
@@ -231,7 +235,7 @@ void softmax_backward_rows(const at::Tensor& p, const at::Tensor& keep, double s
   pd = drop ? at::empty_like(p) : p;
   dispatch_rows(p.scalar_type(), [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
-    using M = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    using M = RowMath<T>;
     const T* pp = row_data<const T>(p);
     const T* gp = row_data<const T>(g);
     const bool* kp = drop ? keep.data_ptr<bool>() : nullptr;

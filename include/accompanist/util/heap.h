@@ -17,7 +17,7 @@ struct HeapPolicy {
 // mmap threshold (128 KiB, raised dynamically up to 32 MiB) from fresh
 // mmaps and unmaps them when freed, so every step's attention scores,
 // activations and gradients fault in their pages anew: measured at a third of
-// a bf16 cpu_small step (docs/performance.md). Called once at program start,
+// a bf16 cpu_small step (docs/training.md, "Speed"). Called once at program start,
 // before any tensor, this keeps freed blocks up to 1 GiB in the heap for
 // reuse, as PyTorch's GPU caching allocator does: a process's resident memory
 // then stays at its peak instead of shrinking between steps.
