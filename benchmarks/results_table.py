@@ -181,12 +181,15 @@ def learning(rs):
                      f"{fmt(g(r, 'root_agreement', 'mock'), 2)})",
                      f"{fmt(g(r, 'chord_tone_rate'), 2)} ({fmt(g(r, 'chord_tone_rate', 'reference'), 2)})",
                      fmt(g(r, 'bars_filled'), 2), fmt((r.get("key_top1") or {}).get("generated"), 2),
-                     fmt(r.get("valid_loss"), 3), fmt(r.get("train_s"), 0)])
+                     fmt(r.get("valid_loss"), 3), fmt(r.get("train_s"), 0), (r.get("git") or "")[:7],
+                     (r.get("machine") or {}).get("cpu", "")])
     return (table(["corpus", "transposed", "alignment", "steps", "root agreement (reference / mock)",
-                   "chord tones (reference)", "bars filled", "key top-1", "best valid loss", "train s"], rows) +
+                   "chord tones (reference)", "bars filled", "key top-1", "best valid loss", "train s", "git", "CPU"],
+                  rows) +
             "\n\nbenchmarks/learning/learning.py: configs/train/cpu_small.yaml on 2 ranks with each "
             "model.bar_alignment variant, bass parts generated with top-k 3 for held-out validation pairs, "
-            "measured by accompanist evaluate (docs/evaluation.md).")
+            "measured by accompanist evaluate (docs/evaluation.md). Rows in the order they were run, each with "
+            "cpu_small.yaml as it was at its revision (chord conditioning and max_len 768 from 63f5b3a on).")
 
 
 def learning_compute(rs):

@@ -13,6 +13,7 @@
 #include "accompanist/data/corpus.h"
 #include "accompanist/data/corpus_writer.h"
 #include "accompanist/tokenizer/tokenizer.h"
+#include "common/scratch_dir.h"
 
 namespace {
 
@@ -68,9 +69,7 @@ std::vector<acc::midi::Note> part(int root, bool minor, bool piano, int bars, in
 class EvaluateCommand : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() / ("acc_evaluate_test_" + std::to_string(::getpid())));
-    fs::remove_all(*dir_);
-    fs::create_directories(*dir_);
+    dir_ = new fs::path(acc::testing::scratch_dir("evaluate_test"));
     // Pairs in several keys, two tokenizers (different BPE sizes).
     std::vector<std::pair<TokenSeq, TokenSeq>> pairs;
     const std::array<std::pair<int, bool>, 8> keys = {
@@ -99,10 +98,7 @@ class EvaluateCommand : public ::testing::Test {
       writer.commit();
     }
   }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-  }
+  static void TearDownTestSuite() { delete dir_; }
 
   // DIR/samples.jsonl from the valid split: generated = reference of pair
   // perm[i] (identity: a perfect model).

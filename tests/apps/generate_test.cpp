@@ -15,6 +15,7 @@
 #include "accompanist/data/corpus_writer.h"
 #include "accompanist/midi/reader.h"
 #include "accompanist/tokenizer/tokenizer.h"
+#include "common/scratch_dir.h"
 #include "common/subprocess.h"
 
 namespace {
@@ -74,9 +75,7 @@ print(json.dumps(out))
 class GenerateCommand : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = fs::temp_directory_path() / ("acc_generate_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = acc::testing::scratch_dir("generate_test");
     CliResult synth =
         accompanist("synth --songs 16 --out " + (dir_ / "songs").string() + " --seed 4 --threads 1 --no-progress");
     ASSERT_EQ(synth.rc, 0) << synth.out;
@@ -98,7 +97,6 @@ class GenerateCommand : public ::testing::Test {
         checkpoint_ = e.path().string();
     ASSERT_FALSE(checkpoint_.empty());
   }
-  static void TearDownTestSuite() { fs::remove_all(dir_); }
 
   static std::string base_args(const std::string& out) {
     return "generate --checkpoint " + checkpoint_ + " --corpus " + corpus_ + " --out " + out +

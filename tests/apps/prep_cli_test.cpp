@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "accompanist/data/corpus.h"
+#include "common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -33,20 +34,8 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-class Scratch {
- public:
-  Scratch() {
-    path_ = fs::temp_directory_path() / ("acc_prep_cli_" + std::to_string(::getpid()) + "_" + std::to_string(n_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~Scratch() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& s) const { return path_ / s; }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int n_ = 0;
-  fs::path path_;
+struct Scratch : acc::testing::ScratchDir {
+  Scratch() : ScratchDir("prep_cli") {}
 };
 
 // A started `accompanist` process with stdout and stderr in files.

@@ -11,6 +11,7 @@
 
 #include "accompanist/audio/wav.h"
 #include "accompanist/util/error.h"
+#include "common/scratch_dir.h"
 
 namespace acc::audio {
 namespace {
@@ -44,12 +45,7 @@ class Render : public ::testing::Test {
   void SetUp() override {
     const std::string why = renderer_unavailable(options_);
     if (!why.empty()) GTEST_SKIP() << "render tests skipped: " << why;
-    dir_ = fs::temp_directory_path() / ("acc_render_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
+    dir_ = acc::testing::scratch_dir("render_test");
   }
   RenderOptions options_;
   fs::path dir_;

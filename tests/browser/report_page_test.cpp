@@ -18,6 +18,7 @@
 #include "accompanist/data/corpus_writer.h"
 #include "accompanist/tokenizer/remi.h"
 #include "accompanist/tokenizer/tokenizer.h"
+#include "common/scratch_dir.h"
 #include "common/subprocess.h"
 
 namespace {
@@ -72,8 +73,8 @@ void write_mix(const acc::midi::Song& song, const fs::path& wav) {
 TEST(ReportPage, LoadsInChromium) {
   const auto which = acc::testing::run_command("command -v chromium || command -v chromium-browser", 30);
   if (which.exit_code != 0) GTEST_SKIP() << "browser test skipped: chromium is not installed (Debian package chromium)";
-  const fs::path dir = fs::temp_directory_path() / ("acc_report_page_test_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  const acc::testing::ScratchDir scratch("report_page_test");
+  const fs::path dir = scratch.path();
   fs::create_directories(dir / "samples");
 
   const std::vector<std::pair<int, bool>> keys = {{36, false}, {45, true}, {43, false}, {41, false}};
@@ -144,7 +145,6 @@ TEST(ReportPage, LoadsInChromium) {
   EXPECT_NE(bad.output.find("audio link does not resolve: ../samples/0001.reference.wav"), std::string::npos)
       << bad.output;
   EXPECT_NE(bad.output.find("in the browser"), std::string::npos) << bad.output;
-  fs::remove_all(dir);
 }
 
 }  // namespace

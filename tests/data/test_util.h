@@ -3,35 +3,14 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <string>
 
+#include "common/scratch_dir.h"
+
 namespace acc::data::testing {
 
-// A fresh directory under the system temp dir, removed when the object dies
-// (set ACCOMPANIST_KEEP_TEST_DIRS=1 to keep it for inspection).
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& tag) {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("acc_data_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    if (!std::getenv("ACCOMPANIST_KEEP_TEST_DIRS")) {
-      std::error_code ec;
-      std::filesystem::remove_all(path_, ec);
-    }
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using acc::testing::ScratchDir;
 
 // A tokenizer JSON without merges (the base REMI vocabulary).
 inline std::string base_tokenizer_json(int vocab_size = 197) {

@@ -12,6 +12,7 @@
 #include "accompanist/eval/report.h"
 #include "accompanist/tokenizer/remi.h"
 #include "accompanist/util/error.h"
+#include "common/scratch_dir.h"
 #include "eval/part_measures.h"
 #include "eval/report_json.h"
 
@@ -247,15 +248,14 @@ TEST(Evaluation, HtmlPageIsSelfContained) {
   ASSERT_EQ(e.page["samples"].size(), 3u);
   EXPECT_EQ(e.page["samples"][1]["chords"].dump(), R"(["Am","Am","Am","Am"])");
   EXPECT_EQ(e.report["harmony"]["per_bar"].size(), 3u);
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("acc_html_test_" + std::to_string(::getpid()));
+  const acc::testing::ScratchDir scratch("html_test");
+  const std::filesystem::path dir = scratch.path();
   std::filesystem::create_directories(dir / "my samples");
   std::filesystem::create_directories(dir / "out" / "plots");
   std::ofstream(dir / "my samples" / "0001.generated.wav") << "RIFF";
   std::ofstream(dir / "out" / "plots" / "harmony.png") << "\x89PNG\r\n\x1a\n";
   const std::string html = render_html(e.report, e.page, (dir / "out" / "plots").string(), (dir / "out").string(),
                                        (dir / "my samples").string());
-  std::filesystem::remove_all(dir);
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("http"), std::string::npos);  // nothing from the network

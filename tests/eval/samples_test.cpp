@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "accompanist/util/error.h"
+#include "common/scratch_dir.h"
 
 namespace acc::eval {
 namespace {
@@ -14,13 +15,7 @@ namespace fs = std::filesystem;
 
 class SamplesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("acc_samples_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { dir_ = acc::testing::scratch_dir("samples_test"); }
   void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
   std::string error_of(const std::function<void()>& f) {
     try {

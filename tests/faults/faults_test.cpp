@@ -75,7 +75,7 @@ void expect_error_line(const std::string& output, const std::string& text) {
 // collective), the checkpoints on disk are all complete, and --resume auto
 // finishes the run.
 TEST(Faults, KillNineOfOneRankEndsTheJobAndResumes) {
-  const std::string dir = fresh_dir("faults_kill_rank");
+  const std::string dir = scratch_dir("faults_kill_rank");
   const std::string corpus = write_copy_corpus(dir);
   const std::string run = dir + "/run";
   const std::string sets =
@@ -165,7 +165,7 @@ void expect_previous_checkpoint_intact(const std::string& dir, const std::string
 // namespaces, skipped otherwise; the next test covers the same path).
 TEST(Faults, FullDiskIsAClearErrorAndKeepsThePreviousCheckpoint) {
   if (run_command("unshare -m true", 10).exit_code != 0) GTEST_SKIP() << "unshare -m is not permitted here";
-  const std::string dir = fresh_dir("faults_enospc");
+  const std::string dir = scratch_dir("faults_enospc");
   const std::string corpus = write_copy_corpus(dir);
   const std::string script =
       "mkdir -p \"$4.mnt\" && unshare -m sh -c \""
@@ -180,7 +180,7 @@ TEST(Faults, FullDiskIsAClearErrorAndKeepsThePreviousCheckpoint) {
 // A file-size limit (RLIMIT_FSIZE, as a quota would): writes past it fail
 // with EFBIG. Works without privileges, so it always runs.
 TEST(Faults, FileSizeLimitIsAClearErrorAndKeepsThePreviousCheckpoint) {
-  const std::string dir = fresh_dir("faults_fsize");
+  const std::string dir = scratch_dir("faults_fsize");
   const std::string corpus = write_copy_corpus(dir);
   const std::string script = "cp -a $1 $4 && trap \"\" XFSZ && ulimit -f $5 && exec $2 --run-dir $4 $3";
   // A quarter of model.pt in 512-byte blocks (dash; a half in bash's 1 KiB
@@ -194,7 +194,7 @@ TEST(Faults, FileSizeLimitIsAClearErrorAndKeepsThePreviousCheckpoint) {
 // A corpus file cut short (an interrupted copy): one clear error on every
 // rank, no hang, and nothing in the run directory that looks like a checkpoint.
 TEST(Faults, TruncatedCorpusIsAClearError) {
-  const std::string dir = fresh_dir("faults_truncated");
+  const std::string dir = scratch_dir("faults_truncated");
   const std::string corpus = write_copy_corpus(dir);
   const auto size = fs::file_size(corpus);
   for (uintmax_t keep : {uintmax_t(0), uintmax_t(700), size / 2, size - 100}) {
@@ -217,7 +217,7 @@ TEST(Faults, TruncatedCorpusIsAClearError) {
 // warning): validation stops early and is not recorded, the step is saved,
 // exit 0, well before the validation would have ended.
 void sigterm_during_validation(bool two_ranks) {
-  const std::string dir = fresh_dir(two_ranks ? "faults_term_valid2" : "faults_term_valid1");
+  const std::string dir = scratch_dir(two_ranks ? "faults_term_valid2" : "faults_term_valid1");
   // 20,000 validation pairs = 5,000 batches of a 2+2-layer model: about a
   // minute of validation; the stop must come within seconds.
   const std::string corpus = write_copy_corpus(dir, 0, 160, 20000);

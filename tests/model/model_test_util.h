@@ -17,6 +17,7 @@
 #include "accompanist/model/config.h"
 #include "accompanist/model/score.h"
 #include "accompanist/util/hdf5.h"
+#include "common/scratch_dir.h"
 
 namespace acc::model::testing {
 
@@ -69,30 +70,7 @@ void perturb_parameters(Model& model) {
   for (auto& p : model->parameters()) p.add_(torch::randn_like(p) * 0.1);
 }
 
-// A fresh directory under the system temp dir, removed at the end.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& tag) {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("acc-model-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++)))
-                .string();
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  std::string path_;
-};
+using acc::testing::ScratchDir;
 
 // Runs tests/reference/model_reference.py on the exported weights and the
 // pairs of a `score --logits` file (extra_args: e.g. "--bar-counts F"), and

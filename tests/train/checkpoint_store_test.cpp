@@ -7,18 +7,12 @@
 
 #include "accompanist/train/metrics_log.h"
 #include "accompanist/util/file.h"
+#include "common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace acc::train {
 namespace {
-
-std::string fresh_run_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("acc_ckpt_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
 
 void write_checkpoint(const CheckpointStore& store, int64_t step, bool best, int keep) {
   std::string staging = store.begin(step);
@@ -27,7 +21,7 @@ void write_checkpoint(const CheckpointStore& store, int64_t step, bool best, int
 }
 
 TEST(CheckpointStore, CommitPruneAndBest) {
-  CheckpointStore store(fresh_run_dir("commit"));
+  CheckpointStore store(acc::testing::scratch_dir("ckpt_commit"));
   write_checkpoint(store, 10, true, 2);
   write_checkpoint(store, 20, false, 2);
   write_checkpoint(store, 30, false, 2);
@@ -42,7 +36,7 @@ TEST(CheckpointStore, CommitPruneAndBest) {
 }
 
 TEST(CheckpointStore, IncompleteIsNeverLatest) {
-  CheckpointStore store(fresh_run_dir("incomplete"));
+  CheckpointStore store(acc::testing::scratch_dir("ckpt_incomplete"));
   write_checkpoint(store, 10, false, 3);
   // A run killed while writing step 20: staging exists, no marker.
   std::string staging = store.begin(20);
@@ -55,12 +49,12 @@ TEST(CheckpointStore, IncompleteIsNeverLatest) {
 }
 
 TEST(CheckpointStore, EmptyRunHasNoCheckpoint) {
-  CheckpointStore store(fresh_run_dir("empty"));
+  CheckpointStore store(acc::testing::scratch_dir("ckpt_empty"));
   EXPECT_FALSE(store.latest_complete().has_value());
 }
 
 TEST(MetricsLog, ResumeDropsLaterSteps) {
-  std::string path = fresh_run_dir("metrics") + "/metrics.jsonl";
+  std::string path = acc::testing::scratch_dir("ckpt_metrics") + "/metrics.jsonl";
   {
     MetricsLog log(path, -1);
     for (int s = 1; s <= 5; ++s) log.append({{"step", s}, {"split", "train"}, {"loss", 1.0 / s}});

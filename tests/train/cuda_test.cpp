@@ -49,7 +49,7 @@ std::string common_sets(const std::string& corpus) {
 
 TEST(CudaTrainer, BackendNoneTrainsOnTheGpu) {
   REQUIRE_GPU();
-  const std::string dir = fresh_dir("cuda_none");
+  const std::string dir = scratch_dir("cuda_none");
   const std::string corpus = write_copy_corpus(dir);
   auto r = run_command(train_command(dir + "/run", common_sets(corpus) + " --set dist.backend=none"), 300);
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -64,7 +64,7 @@ TEST(CudaTrainer, BackendNoneTrainsOnTheGpu) {
 TEST(CudaTrainer, NcclWithOneRank) {
   REQUIRE_GPU();
   if (!dist::detect_backend_environment().nccl_built) GTEST_SKIP() << "this build has no NCCL";
-  const std::string dir = fresh_dir("cuda_nccl1");
+  const std::string dir = scratch_dir("cuda_nccl1");
   const std::string corpus = write_copy_corpus(dir);
   auto r = run_command(std::string(ACC_MPIEXEC) + " -n 1 --allow-run-as-root --bind-to none " +
                            train_command(dir + "/run", common_sets(corpus) + " --set dist.backend=nccl"),
@@ -119,7 +119,7 @@ TEST(CudaModel, Bf16AutocastAndFp32) {
 // for this model; otherwise no further apart than two uninterrupted runs.
 TEST(CudaTrainer, ResumeIsExact) {
   REQUIRE_GPU();
-  const std::string dir = fresh_dir("cuda_resume");
+  const std::string dir = scratch_dir("cuda_resume");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = common_sets(corpus) + " --set dist.backend=none";
   for (const char* name : {"/a", "/b"}) {
@@ -147,7 +147,7 @@ TEST(CudaTrainer, ResumeIsExact) {
 // checkpoint resumed on the GPU.
 TEST(CudaCheckpoint, GpuToCpuAndCpuToGpu) {
   REQUIRE_GPU();
-  const std::string dir = fresh_dir("cuda_ckpt");
+  const std::string dir = scratch_dir("cuda_ckpt");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = common_sets(corpus) + " --set dist.backend=none";
   auto gpu_run = run_command(train_command(dir + "/gpu", sets + " --set train.max_steps=20"), 300);

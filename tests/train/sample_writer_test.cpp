@@ -12,6 +12,7 @@
 
 #include "accompanist/generate/generator.h"
 #include "accompanist/tokenizer/bar_chords.h"
+#include "common/scratch_dir.h"
 #include "common/test_tokenizers.h"
 #include "train/sample_writer.h"
 
@@ -65,8 +66,8 @@ void expect_samples_are_greedy_generation(bool musical) {
     requests.push_back({uint64_t(i), source, {}});
     indices.push_back(uint32_t(10 * i));
   }
-  const fs::path dir = fs::temp_directory_path() / ("acc_sample_writer_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  const acc::testing::ScratchDir scratch("sample_writer");
+  const fs::path dir = scratch.path();
   model->train();  // the writer switches to eval mode and back
   acc::train::write_training_samples(model, examples, indices, dir.string(), 30, "", time);
   EXPECT_TRUE(model->is_training());
@@ -94,7 +95,6 @@ void expect_samples_are_greedy_generation(bool musical) {
   }
   EXPECT_EQ(n, examples.size());
   EXPECT_GT(tokens, 10u);
-  fs::remove_all(dir);
 }
 
 TEST(SampleWriter, WritesWhatAGreedyGeneratorMakes) {

@@ -52,7 +52,7 @@ void expect_samples_match_generator(const std::string& run_dir, const std::strin
 }
 
 TEST(TrainerCli, LossesDecreaseAndRunDirIsComplete) {
-  const std::string dir = fresh_dir("learn");
+  const std::string dir = scratch_dir("learn");
   const std::string corpus = write_copy_corpus(dir);
   auto r = run_command(train_command(dir + "/run", "--set data.corpus=" + corpus +
                                                        " --set train.max_steps=120 --set train.valid_every=40"
@@ -86,7 +86,7 @@ std::string run_json_precision(const std::string& run_dir) {
 // step (losses 5.2 -> 3.4), is 10x the largest gap seen on a Xeon with
 // AMX-BF16 (1.0e-3 train, 0.5e-3 valid).
 TEST(TrainerCli, Bf16FollowsTheFp32LossCurve) {
-  const std::string dir = fresh_dir("bf16");
+  const std::string dir = scratch_dir("bf16");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = "--set data.corpus=" + corpus + " --set train.max_steps=60 --set train.valid_every=30";
   auto fp32 = run_command(train_command(dir + "/fp32", sets + " --set train.precision=fp32"), 300);
@@ -111,7 +111,7 @@ TEST(TrainerCli, Bf16FollowsTheFp32LossCurve) {
 // data.pad_to_multiple changes shapes, not results: without dropout (whose
 // masks depend on the shape) the fp32 loss curves agree to float rounding.
 TEST(TrainerCli, PaddingToAMultipleKeepsTheLossCurve) {
-  const std::string dir = fresh_dir("pad_multiple");
+  const std::string dir = scratch_dir("pad_multiple");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = "--set data.corpus=" + corpus +
                            " --set train.max_steps=30 --set train.valid_every=15 --set train.precision=fp32"
@@ -135,7 +135,7 @@ TEST(TrainerCli, PaddingToAMultipleKeepsTheLossCurve) {
 // auto = bf16 exactly where the CPU has native bf16 (the detection is
 // overridden here so that both answers are tested on any machine).
 TEST(TrainerCli, AutoPrecisionFollowsTheCpu) {
-  const std::string dir = fresh_dir("auto_precision");
+  const std::string dir = scratch_dir("auto_precision");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = "--set data.corpus=" + corpus + " --set train.max_steps=2 --set train.precision=auto";
   auto no = run_command("ACCOMPANIST_NATIVE_BF16=0 " + train_command(dir + "/no", sets), 120);
@@ -157,7 +157,7 @@ TEST(TrainerCli, AutoPrecisionFollowsTheCpu) {
 // Run 40 steps; run again, SIGTERM it part way, resume: the same losses and
 // parameters, bit for bit (CPU, one thread).
 TEST(TrainerCli, ResumeAfterSigtermIsExact) {
-  const std::string dir = fresh_dir("resume");
+  const std::string dir = scratch_dir("resume");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = "--set data.corpus=" + corpus +
                            " --set train.log_every=1 --set model.dropout=0.1 --set train.checkpoint_every=100";
@@ -191,7 +191,7 @@ TEST(TrainerCli, ResumeAfterSigtermIsExact) {
 
 // A checkpoint write killed half way (no COMPLETE marker) is never resumed from.
 TEST(TrainerCli, ResumeSkipsIncompleteCheckpoints) {
-  const std::string dir = fresh_dir("incomplete");
+  const std::string dir = scratch_dir("incomplete");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = "--set data.corpus=" + corpus + " --set train.max_steps=20 --set train.checkpoint_every=20";
   ASSERT_EQ(run_command(train_command(dir + "/run", sets), 300).exit_code, 0);
@@ -210,7 +210,7 @@ TEST(TrainerCli, ResumeSkipsIncompleteCheckpoints) {
 
 // kill -9 at arbitrary moments, then --resume auto: always a loadable checkpoint.
 TEST(TrainerCli, KillNineThenResume) {
-  const std::string dir = fresh_dir("kill9");
+  const std::string dir = scratch_dir("kill9");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = "--set data.corpus=" + corpus + " --set train.checkpoint_every=2 --set train.log_every=1";
   const std::string run = dir + "/run";
@@ -236,7 +236,7 @@ void expect_clean_error(const CommandResult& r, const std::string& text) {
 }
 
 TEST(TrainerCli, BadInputsGiveClearErrors) {
-  const std::string dir = fresh_dir("bad");
+  const std::string dir = scratch_dir("bad");
   const std::string corpus = write_copy_corpus(dir);
   expect_clean_error(run_command(train_command(dir + "/a", "--set train.bath_size=3"), 60),
                      "train.bath_size: unknown key");
@@ -251,7 +251,7 @@ TEST(TrainerCli, BadInputsGiveClearErrors) {
   ASSERT_EQ(run_command(train_command(dir + "/run", sets), 120).exit_code, 0);
   expect_clean_error(run_command(train_command(dir + "/run", sets + " --set model.d_model=48 --resume auto"), 60),
                      "different model shape");
-  const std::string other = write_copy_corpus(fresh_dir("bad_other"), 3);
+  const std::string other = write_copy_corpus(scratch_dir("bad_other"), 3);
   expect_clean_error(
       run_command(train_command(dir + "/run", sets + " --set data.corpus=" + other + " --resume auto"), 60),
       "tokenizer differs");
@@ -283,14 +283,14 @@ struct Pretrained {
 };
 Pretrained pretrain(const std::string& name) {
   Pretrained p;
-  p.dir = fresh_dir(name);
+  p.dir = scratch_dir(name);
   const std::string corpus = write_copy_corpus(p.dir);
   auto r = run_command(train_command(p.dir + "/pre", "--set data.corpus=" + corpus +
                                                          " --set train.max_steps=20 --set train.checkpoint_every=20"),
                        120);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   p.checkpoint = p.dir + "/pre/checkpoints/best";
-  p.finetune_corpus = write_copy_corpus(fresh_dir(name + "_ft"), 0, 60, 12);
+  p.finetune_corpus = write_copy_corpus(scratch_dir(name + "_ft"), 0, 60, 12);
   return p;
 }
 
@@ -339,7 +339,7 @@ TEST(TrainerCli, InitFromRefusesAnotherModelOrTokenizer) {
                   60),
       "error: train.init_from: " + p.checkpoint +
           ": the checkpoint's model differs from this run's: d_model 32 (checkpoint) vs 48 (this run), ff 64 vs 96");
-  const std::string other = write_copy_corpus(fresh_dir("init_from_bad_other"), 3);
+  const std::string other = write_copy_corpus(scratch_dir("init_from_bad_other"), 3);
   expect_clean_error(run_command(train_command(p.dir + "/b", sets + " --set data.corpus=" + other), 60),
                      "error: train.init_from: " + p.checkpoint + ": trained with another tokenizer");
   const std::string partial = p.dir + "/partial";
@@ -381,7 +381,7 @@ TEST(TrainerCli, ResumeWinsOverInitFrom) {
 // training, stopped at the saved step after SIGUSR1 (SLURM's pre-emption
 // signal), complete once max_steps are done; each start's own in "history".
 TEST(TrainerCli, RunJsonSaysWhetherTheRunFinished) {
-  const std::string dir = fresh_dir("status");
+  const std::string dir = scratch_dir("status");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = "--set data.corpus=" + corpus + " --set train.log_every=1 --set train.checkpoint_every=4";
   const std::string run = dir + "/run";
@@ -424,9 +424,9 @@ TEST(TrainerCli, RunJsonSaysWhetherTheRunFinished) {
 // The fine-tuning corpus's 60 train pairs plus 60 of the other's 160 (fraction
 // 0.5); validation stays on data.corpus; the key is in the resolved config.
 TEST(TrainerCli, ReplayMixesAnotherCorpusIntoTraining) {
-  const std::string dir = fresh_dir("replay");
+  const std::string dir = scratch_dir("replay");
   const std::string replay = write_copy_corpus(dir + "/pre");
-  const std::string finetune = write_copy_corpus(fresh_dir("replay_ft"), 0, 60, 12);
+  const std::string finetune = write_copy_corpus(scratch_dir("replay_ft"), 0, 60, 12);
   auto r =
       run_command(train_command(dir + "/run", "--set data.corpus=" + finetune + " --set data.replay.corpus=" + replay +
                                                   " --set train.max_steps=2 --set train.log_every=1"),
@@ -444,7 +444,7 @@ TEST(TrainerCli, ReplayMixesAnotherCorpusIntoTraining) {
 }
 
 TEST(TrainerCli, ReplayRefusesAnotherTokenizerAndBadFractions) {
-  const std::string dir = fresh_dir("replay_bad");
+  const std::string dir = scratch_dir("replay_bad");
   const std::string corpus = write_copy_corpus(dir + "/a");
   const std::string other = write_copy_corpus(dir + "/b", 3);
   expect_clean_error(

@@ -6,7 +6,7 @@ namespace acc::testing {
 namespace {
 
 TEST(TrainerMpi, TwoRanksKeepIdenticalParametersAndLearn) {
-  const std::string dir = fresh_dir("mpi_learn");
+  const std::string dir = scratch_dir("mpi_learn");
   const std::string corpus = write_copy_corpus(dir);
   auto r =
       run_command(mpirun2() + " " +
@@ -23,7 +23,7 @@ TEST(TrainerMpi, TwoRanksKeepIdenticalParametersAndLearn) {
 
 // 2 ranks x batch b == 1 rank x batch 2b == 1 rank x batch b x 2 accumulation.
 TEST(TrainerMpi, DataParallelEqualsOneRankWithTheGlobalBatch) {
-  const std::string dir = fresh_dir("mpi_equiv");
+  const std::string dir = scratch_dir("mpi_equiv");
   const std::string corpus = write_copy_corpus(dir);
   // Adam divides by sqrt(v) + eps: with the default eps, parameters whose
   // gradients are ~1e-9 (float rounding of a different summation order) move
@@ -46,7 +46,7 @@ TEST(TrainerMpi, DataParallelEqualsOneRankWithTheGlobalBatch) {
 }
 
 TEST(TrainerMpi, ResumeOnTwoRanks) {
-  const std::string dir = fresh_dir("mpi_resume");
+  const std::string dir = scratch_dir("mpi_resume");
   const std::string corpus = write_copy_corpus(dir);
   const std::string sets = "--set data.corpus=" + corpus + " --set train.batch_size=2 --set train.log_every=1";
   auto full = run_command(mpirun2() + " " + train_command(dir + "/full", sets), 300);
@@ -61,7 +61,7 @@ TEST(TrainerMpi, ResumeOnTwoRanks) {
 // Token budgets: 2 ranks x max_tokens M == 1 rank x max_tokens M x 2
 // accumulation (the same batches, token-weighted), and the padding share is logged.
 TEST(TrainerMpi, TokenBudgetRanksEqualAccumulation) {
-  const std::string dir = fresh_dir("mpi_tokens");
+  const std::string dir = scratch_dir("mpi_tokens");
   const std::string corpus = write_copy_corpus(dir);
   const std::string common = "--set data.corpus=" + corpus +
                              " --set train.max_steps=12 --set model.dropout=0 --set train.eps=1e-4"
@@ -89,7 +89,7 @@ TEST(TrainerMpi, TokenBudgetRanksEqualAccumulation) {
 // missing from the average moves them by ~1e-1). Parameters are not compared
 // across rank counts: Adam moves near-zero gradients by ~lr whatever their size.
 TEST(TrainerMpi, Bf16DataParallelAndResume) {
-  const std::string dir = fresh_dir("mpi_bf16");
+  const std::string dir = scratch_dir("mpi_bf16");
   const std::string corpus = write_copy_corpus(dir);
   const std::string common = "--set data.corpus=" + corpus +
                              " --set train.max_steps=10 --set model.dropout=0 --set train.eps=1e-4"
@@ -122,7 +122,7 @@ void expect_clean_failure(const CommandResult& r, const std::string& text) {
 }
 
 TEST(TrainerMpi, BadInputsFailOnEveryRankWithoutHanging) {
-  const std::string dir = fresh_dir("mpi_bad");
+  const std::string dir = scratch_dir("mpi_bad");
   const std::string corpus = write_copy_corpus(dir);
   auto unknown = run_command(mpirun2() + " " + train_command(dir + "/a", "--set train.bogus=1"), 90);
   expect_clean_failure(unknown, "train.bogus: unknown key");
@@ -139,7 +139,7 @@ TEST(TrainerMpi, BadInputsFailOnEveryRankWithoutHanging) {
 // train.init_from on two ranks: both start from the checkpoint's weights (and
 // stay identical); a checkpoint of another shape stops both, without a hang.
 TEST(TrainerMpi, InitFromOnTwoRanks) {
-  const std::string dir = fresh_dir("mpi_init_from");
+  const std::string dir = scratch_dir("mpi_init_from");
   const std::string corpus = write_copy_corpus(dir);
   auto pre = run_command(train_command(dir + "/pre", "--set data.corpus=" + corpus +
                                                          " --set train.max_steps=4 --set train.checkpoint_every=4"),

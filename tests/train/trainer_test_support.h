@@ -16,18 +16,12 @@
 
 #include "accompanist/data/corpus_writer.h"
 #include "accompanist/model/checkpoint.h"
+#include "common/scratch_dir.h"
 #include "common/subprocess.h"
 
 namespace acc::testing {
 
 namespace fs = std::filesystem;
-
-inline std::string fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("acc_train_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
 
 inline std::string tokenizer_json(int extra_merges) {
   nlohmann::json merges = nlohmann::json::array();

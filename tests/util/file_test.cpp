@@ -6,15 +6,15 @@
 
 #include "accompanist/util/error.h"
 #include "accompanist/util/sha256.h"
+#include "common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
 fs::path temp_dir() {
-  fs::path d = fs::temp_directory_path() / ("acc_file_test_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
+  static const std::string dir = acc::testing::scratch_dir("file_test");
+  return dir;
 }
 
 TEST(File, AtomicWriteThenRead) {

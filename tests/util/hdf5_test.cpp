@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "accompanist/util/error.h"
+#include "common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 namespace h5 = acc::util::h5;
@@ -14,9 +15,8 @@ namespace h5 = acc::util::h5;
 namespace {
 
 std::string temp_file(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("acc_h5_test_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return (d / name).string();
+  static const fs::path dir = acc::testing::scratch_dir("h5_test");
+  return (dir / name).string();
 }
 
 TEST(Hdf5, WriteReadRoundTrip) {
