@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "accompanist/model/dropout.h"
 #include "accompanist/model/fused_relative_attention.h"
 #include "accompanist/model/relative.h"
 #include "accompanist/util/error.h"

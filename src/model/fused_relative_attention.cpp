@@ -1,7 +1,6 @@
 #include "accompanist/model/fused_relative_attention.h"
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
@@ -10,15 +9,14 @@
 
 #include <algorithm>
 #include <limits>
-#include <mutex>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "accompanist/model/dropout.h"
 #include "accompanist/util/env.h"
 #include "accompanist/util/error.h"
-#include "accompanist/util/splitmix64.h"
 #include "attention_rows.h"
 
 namespace acc::model {
@@ -72,51 +70,6 @@ at::Tensor table_to_rel(const at::Tensor& dtable, const at::Tensor& rel, int64_t
     drel.narrow(1, R - n, 2 * n - 1).copy_(dtable.narrow(1, L - n, 2 * n - 1));
   }
   return drel.to(rel.scalar_type());
-}
-
-// Dropout masks from a counter-based hash (splitmix64, 4 x 16-bit lanes per
-// call) instead of at::bernoulli_, which draws every element from a serial
-// mt19937 on CPU builds without MKL: measured at ~4.5 ns per element, a
-// quarter of a Table 1 training step. The seed comes from LibTorch's default
-// generator, so torch::manual_seed and the checkpointed RNG state govern it.
-using util::splitmix64;
-
-struct DropoutDraw {
-  uint64_t seed = 0;
-  uint32_t threshold = 0;  // a 16-bit lane below it is dropped
-  double scale = 1.0;      // 1 / P(kept), exactly
-};
-
-DropoutDraw draw_dropout(double p) {
-  DropoutDraw d;
-  {
-    auto gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    d.seed = gen.get<at::CPUGeneratorImpl>()->random64();
-  }
-  d.threshold = uint32_t(std::llround(p * 65536.0));
-  d.threshold = std::min<uint32_t>(d.threshold, 65535);
-  d.scale = 65536.0 / double(65536 - d.threshold);
-  return d;
-}
-
-// The scale tensor of a dropout: scale where kept, 0 where dropped, x's dtype.
-at::Tensor dropout_scale_tensor(const at::Tensor& like, const DropoutDraw& d) {
-  at::Tensor out = at::empty(like.sizes(), like.options().memory_format(at::MemoryFormat::Contiguous));
-  const int64_t n = out.numel();
-  const uint64_t seed = splitmix64(d.seed);
-  AT_DISPATCH_FLOATING_TYPES_AND(at::kBFloat16, out.scalar_type(), "dropout_scale", [&] {
-    scalar_t* o = out.data_ptr<scalar_t>();
-    const scalar_t kept = scalar_t(d.scale), dropped = scalar_t(0);
-    at::parallel_for(0, (n + 3) / 4, 4096, [&](int64_t begin, int64_t end) {
-      for (int64_t g = begin; g < end; ++g) {
-        const uint64_t z = splitmix64(seed + uint64_t(g));
-        for (int64_t l = 0; l < 4 && 4 * g + l < n; ++l)
-          o[4 * g + l] = uint32_t((z >> (16 * l)) & 0xffffu) >= d.threshold ? kept : dropped;
-      }
-    });
-  });
-  return out;
 }
 
 // One pass per row of a block (forward): logits = s + skewed e, masked
@@ -355,17 +308,6 @@ at::Tensor fused_relative_attention(const at::Tensor& q, const at::Tensor& k, co
   // autograd functions take defined tensors only: no mask is an empty one.
   const at::Tensor m = mask.defined() ? mask : at::empty({0}, q.options().dtype(at::kBool));
   return FusedRelativeAttention::apply(q, k, v, rel, m, causal, dropout, training, block)[0];
-}
-
-at::Tensor fast_dropout(const at::Tensor& x, double p, bool training) {
-  if (!training || p <= 0.0) return x;
-  if (!x.device().is_cpu() || p >= 1.0) return at::dropout(x, p, training);
-  at::Tensor scale;
-  {
-    at::NoGradGuard no_grad;
-    scale = dropout_scale_tensor(x, draw_dropout(p));
-  }
-  return x * scale;
 }
 
 FusedAttention parse_fused_attention(const std::string& text) {

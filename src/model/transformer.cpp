@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "accompanist/model/fused_relative_attention.h"  // fast_dropout: at::dropout with a faster mask
+#include "accompanist/model/dropout.h"
 #include "accompanist/util/error.h"
 
 namespace acc::model {

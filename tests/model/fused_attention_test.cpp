@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "accompanist/model/batch.h"
+#include "accompanist/model/dropout.h"
 #include "accompanist/model/fused_relative_attention.h"
 #include "accompanist/model/relative.h"
 #include "accompanist/model/transformer.h"

@@ -25,13 +25,6 @@ at::Tensor fused_relative_attention(const at::Tensor& q, const at::Tensor& k, co
                                     const at::Tensor& rel, const at::Tensor& mask, bool causal, double dropout,
                                     bool training, int64_t block = 128);
 
-// Inverted dropout as at::dropout (kept elements scaled by 1/(1-p)), with the
-// mask from a counter-based hash seeded by LibTorch's default generator:
-// at::bernoulli_ draws each element from a serial mt19937 on CPU builds
-// without MKL (~4.5 ns per element, a quarter of a Table 1 training step).
-// Other devices, and p >= 1, use at::dropout.
-at::Tensor fast_dropout(const at::Tensor& x, double p, bool training);
-
 // Whether an attention layer uses it (AttentionOptions::fused; on a whole
 // model: set_fused_attention in attention.h): auto (CPU tensors), on
 // (always), off (the composite path).
