@@ -169,6 +169,23 @@ def scaling(rs):
             "\n\nlaunch/scaling.sh, configs/train/cpu_small.yaml on synthetic tokens; threads per rank = cores / ranks.")
 
 
+def paired_ab(rs):
+    rows = []
+    for r in rs:
+        ups = r.get("speedups") or []
+        digits = 3 if r["unit"] == "s/step" else 1
+        rows.append([r["measure"], r["unit"], r.get("baseline_git"), fmt(r.get("baseline_median"), digits),
+                     r.get("current_git"), fmt(r.get("current_median"), digits),
+                     f"**{fmt(r.get('speedup_geomean'), 2)}x**", f"{fmt(min(ups), 2)}-{fmt(max(ups), 2)}" if ups else "",
+                     r.get("pairs")])
+    r0 = rs[0]
+    return (table(["measure", "unit", "baseline", "median", "current", "median", "speed-up (geometric mean)",
+                   "pairs range", "pairs"], rows) +
+            "\n\nbenchmarks/model/paired_ab.py: both builds at the same time, one per core, then cores swapped; one "
+            f"thread each; speed-up > 1: the current build is faster. Rows with the same revision on both sides are an A/A "
+            f"run: how far the ratios scatter on this machine. {r0.get('cpu')} ({r0.get('cpu_flags')}).")
+
+
 def learning(rs):
     def g(r, key, part="generated"):
         v = r.get(key) or {}
@@ -264,6 +281,7 @@ SECTIONS = [
     ("All-reduce vs raw MPI", lambda k: k == "dist.allreduce", allreduce),
     ("Communication hidden behind backward", lambda k: k == "dist.overlap", overlap),
     ("Trainer scaling, 1 -> 2 ranks", lambda k: k == "trainer_scaling", scaling),
+    ("Before and after a change, side by side", lambda k: k == "paired_ab", paired_ab),
     ("Learning: following the accompanied part", lambda k: k == "learning", learning),
     ("Learning: which model size, per CPU-second", lambda k: k == "learning-compute", learning_compute),
 ]
