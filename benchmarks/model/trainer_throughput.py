@@ -25,17 +25,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def machine():
-    cpu, flags = "unknown", []
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name") and cpu == "unknown":
-                cpu = line.split(":", 1)[1].strip()
-            if line.startswith("flags") and not flags:
-                flags = [x for x in line.split(":", 1)[1].split() if x.startswith(("avx512", "amx"))]
-    return {"host": os.uname().nodename, "cpu": cpu, "cores": os.cpu_count(), "cpu_flags": " ".join(sorted(flags))}
+sys.path.insert(0, os.path.join(ROOT, "benchmarks", "common"))
+from bench_machine import machine  # noqa: E402
 
 
 def git_revision(build):
